@@ -1,0 +1,14 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from shebao.config.api import api
+from shebao.kernel.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+    path("accounts/", include("shebao.accounts.urls")),
+    path("", include("shebao.register.urls")),
+    path("", include("shebao.web.urls")),
+]
