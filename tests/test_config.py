@@ -1,0 +1,86 @@
+import pytest
+
+from shebao.config import env
+
+
+@pytest.fixture(autouse=True)
+def _clean_problems():
+    saved = list(env.PROBLEMS)
+    env.PROBLEMS.clear()
+    yield
+    env.PROBLEMS[:] = saved
+
+
+def test_sqlite_relative_and_absolute_urls():
+    rel = env.database_from_url("sqlite:///var/x.sqlite3", conn_max_age=0)
+    assert (
+        rel["ENGINE"].endswith("sqlite3")
+        and rel["NAME"].endswith("/var/x.sqlite3")
+        and rel["NAME"].startswith("/")
+    )
+    absolute = env.database_from_url("sqlite:////srv/abs.sqlite3", conn_max_age=0)
+    assert absolute["NAME"] == "/srv/abs.sqlite3"
+
+
+def test_postgres_url():
+    db = env.database_from_url(
+        "postgres://u:p%40ss@db.example:6543/shebao?sslmode=require&test_name=t1", conn_max_age=60
+    )
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == (
+        "u",
+        "p@ss",
+        "db.example",
+        "6543",
+        "shebao",
+    )
+    assert (
+        db["OPTIONS"] == {"sslmode": "require"} and db["TEST"] == {"NAME": "t1"} and db["CONN_MAX_AGE"] == 60
+    )
+
+
+def test_unknown_scheme_is_a_problem():
+    env.database_from_url("mysql://x/y", conn_max_age=0)
+    assert any("unsupported scheme" in p for p in env.PROBLEMS)
+
+
+def test_typed_helpers_collect_problems(monkeypatch):
+    monkeypatch.setenv("X_BOOL", "perhaps")
+    monkeypatch.setenv("X_INT", "ten")
+    assert env.env_bool("X_BOOL", True) is True
+    assert env.env_int("X_INT", 3) == 3
+    assert len(env.PROBLEMS) == 2
+
+
+def test_secret_from_file(monkeypatch, tmp_path):
+    secret = tmp_path / "s"
+    secret.write_text("from-file\n", encoding="utf-8")
+    monkeypatch.setenv("X_SECRET_FILE", str(secret))
+    assert env.env_str("X_SECRET") == "from-file"
+    monkeypatch.setenv("X_SECRET_FILE", str(tmp_path / "missing"))
+    assert env.env_str("X_SECRET", "d") == "d"
+    assert any("X_SECRET_FILE" in p for p in env.PROBLEMS)
+
+
+def test_problems_surface_as_system_check_errors():
+    from shebao.kernel.checks import check_configuration
+
+    env.PROBLEMS.append("SHEBAO_DEBUG='maybe' is not a boolean")
+    errors = check_configuration(None)
+    assert any(e.id == "shebao.E001" and "SHEBAO_DEBUG" in e.msg for e in errors)
+
+
+def test_start_up_fails_loudly_without_secrets(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith("SHEBAO_") and k != "DJANGO_SETTINGS_MODULE"
+    }
+    clean["SHEBAO_DATABASE_URL"] = f"sqlite:///{tmp_path}/x.sqlite3"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], env=clean, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "shebao.E002" in result.stderr and "shebao.E003" in result.stderr
