@@ -1,0 +1,92 @@
+"""Posts (岗位) and what each may do. Pure: no Django.
+
+Permissions are an enum, never magic strings; a post grants a fixed set. A staff
+member holds one or more posts, each scoped to a region (GB/T 2260 code); a
+province code covers its prefectures and counties, a prefecture its counties.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class UserKind(enum.StrEnum):
+    CITIZEN = "citizen"  # 参保人
+    EMPLOYER = "employer"  # 单位经办人
+    AGENT = "agent"  # 社区代办员
+    STAFF = "staff"  # 经办机构工作人员
+    PARTNER = "partner"  # 部门共享用户
+
+
+class Post(enum.StrEnum):
+    FRONT_DESK = "front_desk"  # 窗口受理
+    REVIEWER = "reviewer"  # 审核
+    AUDITOR = "auditor"  # 稽核
+    FUND_ACCOUNTANT = "fund_accountant"  # 基金财务
+    ADMIN = "admin"  # 系统管理
+
+    @property
+    def label_zh(self) -> str:
+        return POST_LABELS_ZH[self]
+
+
+POST_LABELS_ZH = {
+    Post.FRONT_DESK: "窗口受理",
+    Post.REVIEWER: "审核",
+    Post.AUDITOR: "稽核",
+    Post.FUND_ACCOUNTANT: "基金财务",
+    Post.ADMIN: "系统管理",
+}
+
+
+class Perm(enum.StrEnum):
+    PERSON_VIEW = "person.view"
+    PERSON_REVEAL = "person.reveal"  # see full ID number / phone / bank account (audited)
+    PERSON_WRITE = "person.write"  # register / change a person
+    EMPLOYER_VIEW = "employer.view"
+    EMPLOYER_WRITE = "employer.write"
+    EMPLOYMENT_WRITE = "employment.write"  # hire / separate
+    ENROLMENT_WRITE = "enrolment.write"  # suspend / resume / terminate
+    AUDIT_VIEW = "audit.view"
+    USER_ADMIN = "user.admin"  # create staff, issue password slips, reset 2FA
+    CALENDAR_ADMIN = "calendar.admin"
+    FUND_VIEW = "fund.view"
+
+
+POST_PERMS: dict[Post, frozenset[Perm]] = {
+    Post.FRONT_DESK: frozenset(
+        {
+            Perm.PERSON_VIEW,
+            Perm.PERSON_WRITE,
+            Perm.EMPLOYER_VIEW,
+            Perm.EMPLOYER_WRITE,
+            Perm.EMPLOYMENT_WRITE,
+            Perm.ENROLMENT_WRITE,
+        }
+    ),
+    Post.REVIEWER: frozenset(
+        {
+            Perm.PERSON_VIEW,
+            Perm.PERSON_REVEAL,
+            Perm.PERSON_WRITE,
+            Perm.EMPLOYER_VIEW,
+            Perm.EMPLOYER_WRITE,
+            Perm.EMPLOYMENT_WRITE,
+            Perm.ENROLMENT_WRITE,
+        }
+    ),
+    Post.AUDITOR: frozenset({Perm.PERSON_VIEW, Perm.PERSON_REVEAL, Perm.EMPLOYER_VIEW, Perm.AUDIT_VIEW}),
+    Post.FUND_ACCOUNTANT: frozenset({Perm.EMPLOYER_VIEW, Perm.FUND_VIEW}),
+    Post.ADMIN: frozenset({Perm.USER_ADMIN, Perm.CALENDAR_ADMIN, Perm.AUDIT_VIEW, Perm.EMPLOYER_VIEW}),
+}
+
+
+def region_covers(scope: str, code: str) -> bool:
+    """Does a post scoped to ``scope`` cover the division ``code``?"""
+    if not scope or not code or len(scope) != 6 or len(code) != 6:
+        return False
+    if scope.endswith("0000"):
+        return code[:2] == scope[:2]
+    if scope.endswith("00"):
+        return code[:4] == scope[:4]
+    return code == scope
