@@ -40,6 +40,7 @@ PYTHON = (
     str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 )
 GUNICORN = str(Path(PYTHON).parent / "gunicorn")
+GRANIAN = str(Path(PYTHON).parent / "granian")
 RESULTS = ROOT / "bench" / "results"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "shebao_bench"
@@ -201,14 +202,28 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+            raise RuntimeError(f"the server exited with {proc.returncode}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
                 if resp.status == 200:
                     return
         except OSError:
             time.sleep(0.3)
-    raise RuntimeError("gunicorn did not become ready")
+    raise RuntimeError("the server did not become ready")
+
+
+def server_command(args, port: int) -> list[str]:
+    """Two worker processes of the chosen WSGI server, each with ``args.threads`` threads."""
+    if args.server == "granian":
+        return [
+            GRANIAN, "--interface", "wsgi", "shebao.config.wsgi:application",
+            "--workers", "2", "--blocking-threads", str(args.threads), "--runtime-threads", "1",
+            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-ws",
+        ]
+    return [
+        GUNICORN, "shebao.config.wsgi:application", "--workers", "2", "--threads", str(args.threads),
+        "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--keep-alive", "30",
+    ]
 
 
 def lookup(env: dict, *, args, label: str) -> dict:
@@ -219,21 +234,7 @@ def lookup(env: dict, *, args, label: str) -> dict:
         bodies = Path(tmp) / "bodies.json"
         bodies.write_text(json.dumps(data["bodies"], ensure_ascii=False), encoding="utf-8")
         port = free_port()
-        server = subprocess.Popen(
-            [
-                GUNICORN,
-                "shebao.config.wsgi:application",
-                "--workers",
-                "2",
-                "--threads",
-                str(args.threads),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "--keep-alive",
-                "30",
-            ],
+        server = subprocess.Popen(server_command(args, port),
             cwd=ROOT,
             env=env,
         )
@@ -268,9 +269,12 @@ def lookup(env: dict, *, args, label: str) -> dict:
                 server.wait()
     result["persons"] = data["persons"]
     result["sample_ids"] = len(data["bodies"])
-    result["gunicorn"] = (
-        f"2 workers × {args.threads} threads (gthread)" if args.threads > 1 else "2 sync workers"
-    )
+    if args.server == "granian":
+        result["server"] = f"granian WSGI, 2 workers × {args.threads} blocking threads"
+    else:
+        result["server"] = (
+            f"gunicorn 2 workers × {args.threads} threads (gthread)" if args.threads > 1 else "gunicorn 2 sync workers"
+        )
     return result
 
 
@@ -341,8 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument(
-        "--threads", type=int, default=4, help="gunicorn threads per worker (1 = sync workers)"
+        "--threads", type=int, default=4, help="threads per worker (gunicorn: 1 = sync workers)"
     )
+    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     persons = args.persons or (100_000 if args.quick else 1_000_000)
