@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet -r requirements.lock 2>&1 | grep -v "^WARNING: Location" || true
-	@$(PY) -c "import importlib.util as u, sys; m=[n for n in ('django','ninja','stdnum','chinese_calendar','argon2','openpyxl','pyotp','psycopg','pytest','importlinter') if u.find_spec(n) is None]; sys.exit('missing after install: '+', '.join(m) if m else 0)"
+	@$(PY) -c "import importlib.util as u, sys; m=[n for n in ('django','ninja','django_tasks','django_tasks_db','stdnum','chinese_calendar','argon2','openpyxl','pyotp','psycopg','pytest','importlinter') if u.find_spec(n) is None]; sys.exit('missing after install: '+', '.join(m) if m else 0)"
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 install: $(STAMP)

@@ -36,8 +36,15 @@ INSTALLED_APPS = [
     "shebao.kernel",
     "shebao.accounts",
     "shebao.register",
+    "shebao.contributions",
     "shebao.web",
+    "django_tasks",
+    "django_tasks_db",
 ]
+
+# Background work through the Django tasks API (django-tasks backport on Django 5.2):
+# the database is the queue by default (`manage.py db_worker`), see ADR 0009.
+TASKS = {"default": {"BACKEND": env.env_str("SHEBAO_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -37,6 +37,8 @@ EXPECTED = {
         "employer.write",
         "employment.write",
         "enrolment.write",
+        "contribution.view",
+        "contribution.write",
     },
     Post.REVIEWER: {
         "person.view",
@@ -46,10 +48,18 @@ EXPECTED = {
         "employer.write",
         "employment.write",
         "enrolment.write",
+        "contribution.view",
+        "contribution.write",
     },
-    Post.AUDITOR: {"person.view", "person.reveal", "employer.view", "audit.view"},
-    Post.FUND_ACCOUNTANT: {"employer.view", "fund.view"},
-    Post.ADMIN: {"user.admin", "calendar.admin", "audit.view", "employer.view"},
+    Post.AUDITOR: {"person.view", "person.reveal", "employer.view", "audit.view", "contribution.view"},
+    Post.FUND_ACCOUNTANT: {
+        "employer.view",
+        "fund.view",
+        "contribution.view",
+        "contribution.write",
+        "assessment.run",
+    },
+    Post.ADMIN: {"user.admin", "calendar.admin", "audit.view", "employer.view", "parameter.admin"},
 }
 
 

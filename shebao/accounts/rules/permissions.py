@@ -51,6 +51,10 @@ class Perm(enum.StrEnum):
     USER_ADMIN = "user.admin"  # create staff, issue password slips, reset 2FA
     CALENDAR_ADMIN = "calendar.admin"
     FUND_VIEW = "fund.view"
+    CONTRIBUTION_VIEW = "contribution.view"  # bills, lines, arrears, accounts
+    CONTRIBUTION_WRITE = "contribution.write"  # declarations and payments on behalf of payers
+    ASSESSMENT_RUN = "assessment.run"  # start 核定 runs, post interest
+    PARAMETER_ADMIN = "parameter.admin"  # edit the effective-dated parameter tables
 
 
 POST_PERMS: dict[Post, frozenset[Perm]] = {
@@ -62,6 +66,8 @@ POST_PERMS: dict[Post, frozenset[Perm]] = {
             Perm.EMPLOYER_WRITE,
             Perm.EMPLOYMENT_WRITE,
             Perm.ENROLMENT_WRITE,
+            Perm.CONTRIBUTION_VIEW,
+            Perm.CONTRIBUTION_WRITE,
         }
     ),
     Post.REVIEWER: frozenset(
@@ -73,11 +79,19 @@ POST_PERMS: dict[Post, frozenset[Perm]] = {
             Perm.EMPLOYER_WRITE,
             Perm.EMPLOYMENT_WRITE,
             Perm.ENROLMENT_WRITE,
+            Perm.CONTRIBUTION_VIEW,
+            Perm.CONTRIBUTION_WRITE,
         }
     ),
-    Post.AUDITOR: frozenset({Perm.PERSON_VIEW, Perm.PERSON_REVEAL, Perm.EMPLOYER_VIEW, Perm.AUDIT_VIEW}),
-    Post.FUND_ACCOUNTANT: frozenset({Perm.EMPLOYER_VIEW, Perm.FUND_VIEW}),
-    Post.ADMIN: frozenset({Perm.USER_ADMIN, Perm.CALENDAR_ADMIN, Perm.AUDIT_VIEW, Perm.EMPLOYER_VIEW}),
+    Post.AUDITOR: frozenset(
+        {Perm.PERSON_VIEW, Perm.PERSON_REVEAL, Perm.EMPLOYER_VIEW, Perm.AUDIT_VIEW, Perm.CONTRIBUTION_VIEW}
+    ),
+    Post.FUND_ACCOUNTANT: frozenset(
+        {Perm.EMPLOYER_VIEW, Perm.FUND_VIEW, Perm.CONTRIBUTION_VIEW, Perm.CONTRIBUTION_WRITE, Perm.ASSESSMENT_RUN}
+    ),
+    Post.ADMIN: frozenset(
+        {Perm.USER_ADMIN, Perm.CALENDAR_ADMIN, Perm.AUDIT_VIEW, Perm.EMPLOYER_VIEW, Perm.PARAMETER_ADMIN}
+    ),
 }
 
 

@@ -1,0 +1,222 @@
+"""Contribution tables. Money is integer fen, rates integer ppm (millionths).
+
+Persons and employers are referenced by id without foreign keys: the register owns
+those tables, and the bulk tables here (lines, bills, ledgers) carry only the indexes
+that pay their way (ADR 0009).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from shebao.contributions.codes import BillStatus, LineKind, ParamKind, PayerType, RunStatus, WageSource
+
+
+def _choices(enum_cls) -> list[tuple[str, str]]:
+    return [(m.value, m.value) for m in enum_cls]
+
+
+class Parameter(models.Model):
+    """One effective-dated parameter value for a jurisdiction (统筹区 or above).
+
+    Valid for contribution periods ``valid_from`` … ``valid_to`` (YYYYMM, inclusive;
+    open-ended when null). The most specific jurisdiction covering a region wins.
+    """
+
+    kind = models.CharField(max_length=32, choices=_choices(ParamKind))
+    key = models.CharField(max_length=16, blank=True, default="")
+    jurisdiction = models.CharField(max_length=6)
+    valid_from = models.IntegerField()
+    valid_to = models.IntegerField(null=True, blank=True)
+    value = models.BigIntegerField()
+    source_doc = models.CharField(max_length=120)  # 文号 of the notice that published it
+    note = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "jurisdiction", "key", "valid_from"], name="param_lookup")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "jurisdiction", "key", "valid_from"], name="param_unique_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="param_validity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}[{self.key}]@{self.jurisdiction} {self.valid_from}–{self.valid_to or ''} = {self.value}"
+
+
+class WageDeclaration(models.Model):
+    """年度缴费工资申报: an employee's previous-year monthly average wage for a base year.
+
+    ``base_year`` Y covers the periods of the 社保年度 starting in Y (July → June in
+    Beijing). ``base_fen`` is the wage clamped to that year's floor and ceiling.
+    """
+
+    person_id = models.BigIntegerField()
+    employer_id = models.BigIntegerField()
+    base_year = models.IntegerField()
+    wage_fen = models.BigIntegerField()
+    base_fen = models.BigIntegerField()
+    source = models.CharField(max_length=10, choices=_choices(WageSource), default=WageSource.DECLARED)
+    declared_at = models.DateTimeField()
+    declared_by = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person_id", "employer_id", "base_year"], name="one_wage_declaration_per_year"
+            ),
+            models.CheckConstraint(condition=Q(wage_fen__gte=0) & Q(base_fen__gte=0), name="wage_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"wage person={self.person_id} employer={self.employer_id} {self.base_year}: {self.base_fen}"
+
+
+class MonthlyDeclaration(models.Model):
+    """月度申报: the employer confirmed its roster for a period. Without it (and with a
+    bill for the month before) the period is assessed provisionally at 110 %."""
+
+    employer_id = models.BigIntegerField()
+    period = models.IntegerField()
+    headcount = models.IntegerField(default=0)
+    declared_at = models.DateTimeField()
+    declared_by = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["employer_id", "period"], name="one_monthly_declaration")]
+
+    def __str__(self) -> str:
+        return f"declared employer={self.employer_id} {self.period}"
+
+
+class FlexibleGrade(models.Model):
+    """缴费档次: a flexible worker's chosen grade (percent of S), from a period on."""
+
+    person_id = models.BigIntegerField()
+    grade_pct = models.PositiveSmallIntegerField()
+    effective_period = models.IntegerField()
+    chosen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person_id", "effective_period"], name="one_grade_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"grade person={self.person_id} {self.grade_pct}% from {self.effective_period}"
+
+
+class AssessmentRun(models.Model):
+    """One 核定 run of a period for a region (a city, or a district of it)."""
+
+    period = models.IntegerField()
+    region_code = models.CharField(max_length=6)
+    status = models.CharField(max_length=10, choices=_choices(RunStatus), default=RunStatus.QUEUED)
+    chunk_size = models.IntegerField()
+    chunks_total = models.IntegerField(default=0)
+    chunks_done = models.IntegerField(default=0)
+    lines = models.BigIntegerField(default=0)
+    bills = models.IntegerField(default=0)
+    employer_fen = models.BigIntegerField(default=0)
+    individual_fen = models.BigIntegerField(default=0)
+    sheet = models.TextField(blank=True, default="")  # canonical JSON of the parameters used
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    requested_by = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["period", "region_code"], name="run_period_region")]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} {self.period} {self.region_code} {self.status}"
+
+
+class AssessmentChunk(models.Model):
+    """Progress of a run: person-id range [lo, hi) whose lines are written (resumability)."""
+
+    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="chunks")
+    lo = models.BigIntegerField()
+    hi = models.BigIntegerField()
+    lines = models.IntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "lo"], name="one_chunk_per_start")]
+
+    def __str__(self) -> str:
+        return f"chunk run={self.run_id} [{self.lo}, {self.hi})"
+
+
+class ContributionLine(models.Model):
+    """One assessed amount: a person, an insurance, a period (provisional lines are per
+    employer and insurance, with no person). Bulk table: one index, no foreign keys."""
+
+    period = models.IntegerField()
+    person_id = models.BigIntegerField(null=True)
+    insurance = models.CharField(max_length=14)
+    employer_id = models.BigIntegerField(null=True)  # null: a flexible worker pays
+    region_code = models.CharField(max_length=6)
+    kind = models.CharField(max_length=12, choices=_choices(LineKind), default=LineKind.NORMAL)
+    base_fen = models.BigIntegerField(null=True)
+    employer_ppm = models.IntegerField()
+    individual_ppm = models.IntegerField()
+    employer_fen = models.BigIntegerField()
+    individual_fen = models.BigIntegerField()
+    run_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["period", "person_id"], name="line_period_person")]
+
+    def __str__(self) -> str:
+        return f"line {self.period} person={self.person_id} {self.insurance}"
+
+
+class Bill(models.Model):
+    """One bill per payer (employer or flexible worker), period and kind: the sums of its
+    lines, what was paid against it, and when it falls due."""
+
+    period = models.IntegerField()
+    payer_type = models.CharField(max_length=10, choices=_choices(PayerType))
+    payer_id = models.BigIntegerField()
+    kind = models.CharField(max_length=12, choices=_choices(LineKind), default=LineKind.NORMAL)
+    region_code = models.CharField(max_length=6)
+    employer_fen = models.BigIntegerField()
+    individual_fen = models.BigIntegerField()
+    total_fen = models.BigIntegerField()
+    paid_fen = models.BigIntegerField(default=0)
+    lines = models.IntegerField()
+    status = models.CharField(max_length=10, choices=_choices(BillStatus), default=BillStatus.OPEN)
+    due_date = models.DateField()
+    run_id = models.BigIntegerField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["period", "payer_type", "payer_id", "kind"], name="one_bill_per_payer")
+        ]
+        indexes = [models.Index(fields=["payer_type", "payer_id", "period"], name="bill_payer")]
+
+    def __str__(self) -> str:
+        return f"bill {self.period} {self.payer_type}={self.payer_id} {self.kind} {self.status}"
+
+
+class ProvisionalEmployer(models.Model):
+    """Employers a run assesses provisionally (no monthly declaration, a bill last month),
+    frozen when the run starts so that a resumed run decides the same way."""
+
+    run_id = models.BigIntegerField()
+    employer_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run_id", "employer_id"], name="one_provisional_per_run")]
+
+    def __str__(self) -> str:
+        return f"provisional run={self.run_id} employer={self.employer_id}"
+

@@ -1,0 +1,1 @@
+"""Pure contribution rules: no Django import (enforced by import-linter)."""

@@ -1,0 +1,67 @@
+"""Read-only sources for other apps' set-based batches (the contribution assessment).
+
+Batches over a million persons read the register in SQL rather than object by object;
+this module hands out the table names and id bounds so that no other app imports the
+register's models (import-linter) and the register stays the only writer of its tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Max, Min
+
+from shebao.register.models import Employer, Employment, Enrolment, Person
+
+
+@dataclass(frozen=True)
+class RegisterTables:
+    person: str
+    employer: str
+    employment: str
+    enrolment: str
+
+
+def register_tables() -> RegisterTables:
+    return RegisterTables(
+        person=Person._meta.db_table,
+        employer=Employer._meta.db_table,
+        employment=Employment._meta.db_table,
+        enrolment=Enrolment._meta.db_table,
+    )
+
+
+def person_id_bounds() -> tuple[int, int] | None:
+    """Smallest and largest person id, or None when nobody is registered."""
+    row = Person.objects.aggregate(lo=Min("id"), hi=Max("id"))
+    if row["lo"] is None:
+        return None
+    return row["lo"], row["hi"]
+
+
+def employer_ids(*, region_prefix: str = "") -> list[int]:
+    qs = Employer.objects.filter(status="active")
+    if region_prefix:
+        qs = qs.filter(region_code__startswith=region_prefix)
+    return list(qs.values_list("id", flat=True))
+
+
+def employer_region(employer_id: int) -> str | None:
+    return Employer.objects.filter(pk=employer_id).values_list("region_code", flat=True).first()
+
+
+def person_region(person_id: int) -> str | None:
+    return Person.objects.filter(pk=person_id).values_list("region_code", flat=True).first()
+
+
+def employee_ids_since(*, employer_id: int, since) -> set[int]:
+    """Persons employed by the employer at any time on or after ``since`` (a date)."""
+    rows = Employment.objects.filter(employer_id=employer_id).filter(
+        models.Q(end_date__isnull=True) | models.Q(end_date__gte=since)
+    )
+    return set(rows.values_list("person_id", flat=True))
+
+
+def is_flexible_worker(person_id: int) -> bool:
+    return Employment.objects.filter(person_id=person_id, kind="flexible", end_date__isnull=True).exists()
