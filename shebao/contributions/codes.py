@@ -123,3 +123,32 @@ class WageSource(enum.StrEnum):
     DECLARED = "declared"  # 年度申报
     NEW_HIRE = "new_hire"  # 起薪当月工资
     FALLBACK = "fallback"  # 未申报：按社平工资
+
+
+class PaymentSource(enum.StrEnum):
+    BANK = "bank"  # 银行代扣 / 缴款结果文件
+    TAX = "tax"  # 税务征收结果
+    API = "api"
+    COUNTER = "counter"  # 窗口
+
+
+class PaymentKind(enum.StrEnum):
+    PAYMENT = "payment"
+    REVERSAL = "reversal"  # 冲正: undoes an earlier payment exactly
+
+
+class ChargeStatus(enum.StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    WAIVED = "waived"
+
+
+class BackPayKind(enum.StrEnum):
+    EMPLOYER = "employer"  # 单位补缴 (labour inspection or court finding), with late fees
+    FLEXIBLE = "flexible"  # 灵活就业中断补缴, inside the local window, no late fee
+
+
+class CreditSource(enum.StrEnum):
+    NORMAL = "normal"
+    BACKPAY = "backpay"
+    TRANSFER_IN = "transfer_in"

@@ -10,7 +10,19 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from shebao.contributions.codes import BillStatus, LineKind, ParamKind, PayerType, RunStatus, WageSource
+from shebao.contributions.codes import (
+    BackPayKind,
+    BillStatus,
+    ChargeStatus,
+    CreditSource,
+    LineKind,
+    ParamKind,
+    PayerType,
+    PaymentKind,
+    PaymentSource,
+    RunStatus,
+    WageSource,
+)
 
 
 def _choices(enum_cls) -> list[tuple[str, str]]:
@@ -220,3 +232,163 @@ class ProvisionalEmployer(models.Model):
     def __str__(self) -> str:
         return f"provisional run={self.run_id} employer={self.employer_id}"
 
+
+
+class Payment(models.Model):
+    """A collection record (到账): from a bank or tax result file, the API or the counter.
+
+    ``(source, external_ref)`` is unique, so the same record imported twice is refused.
+    A reversal (冲正) is its own record pointing at the payment it undoes. What is not
+    allocated to bills is the payer's credit (over-payment held for later bills).
+    """
+
+    source = models.CharField(max_length=10, choices=_choices(PaymentSource))
+    external_ref = models.CharField(max_length=64)
+    kind = models.CharField(max_length=10, choices=_choices(PaymentKind), default=PaymentKind.PAYMENT)
+    reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals")
+    payer_type = models.CharField(max_length=10, choices=_choices(PayerType))
+    payer_id = models.BigIntegerField()
+    amount_fen = models.BigIntegerField()  # positive for payments; a reversal carries the amount undone
+    paid_on = models.DateField()
+    period = models.IntegerField(null=True, blank=True)  # the period the payer named, if any
+    allocated_fen = models.BigIntegerField(default=0)
+    import_batch = models.CharField(max_length=64, blank=True, default="")
+    received_at = models.DateTimeField()
+    recorded_by = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_ref"], name="one_payment_per_reference"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payment_positive"),
+        ]
+        indexes = [models.Index(fields=["payer_type", "payer_id", "paid_on"], name="payment_payer")]
+
+    def __str__(self) -> str:
+        return f"payment {self.source}:{self.external_ref} {self.payer_type}={self.payer_id} {self.amount_fen}"
+
+
+class LateFee(models.Model):
+    """滞纳金 on a bill's principal paid (or still unpaid) after its due date.
+
+    Charged when a payment settles principal late (``payment`` set), at 0.05 %/day simple
+    by default (parameters: rate, day count, optional cap). Kept apart from fines.
+    """
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="late_fees")
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="late_fees")
+    principal_fen = models.BigIntegerField()
+    due_date = models.DateField()
+    paid_on = models.DateField()
+    days = models.IntegerField()
+    daily_ppm = models.IntegerField()
+    fee_fen = models.BigIntegerField()
+    paid_fen = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=_choices(ChargeStatus), default=ChargeStatus.OPEN)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"late fee bill={self.bill_id} {self.fee_fen}"
+
+
+class Allocation(models.Model):
+    """A part of a payment settling a bill's principal or a late fee (never both)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    bill = models.ForeignKey(Bill, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations")
+    late_fee = models.ForeignKey(LateFee, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations")
+    amount_fen = models.BigIntegerField()  # negative for the parts of a reversal
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(bill__isnull=False, late_fee__isnull=True) | Q(bill__isnull=True, late_fee__isnull=False)),
+                name="allocation_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"allocation payment={self.payment_id} bill={self.bill_id} fee={self.late_fee_id} {self.amount_fen}"
+
+
+class Fine(models.Model):
+    """罚款 (社会保险法 art. 86: 1–3 × the arrears after the deadline given): a decision,
+    kept apart from late fees."""
+
+    payer_type = models.CharField(max_length=10, choices=_choices(PayerType))
+    payer_id = models.BigIntegerField()
+    amount_fen = models.BigIntegerField()
+    reason = models.CharField(max_length=200)
+    decision_ref = models.CharField(max_length=64)  # 处罚决定书文号
+    decided_on = models.DateField()
+    status = models.CharField(max_length=10, choices=_choices(ChargeStatus), default=ChargeStatus.OPEN)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="fine_positive")]
+
+    def __str__(self) -> str:
+        return f"fine {self.payer_type}={self.payer_id} {self.amount_fen}"
+
+
+class BackPayment(models.Model):
+    """补缴: a case for periods that were interrupted or under-declared, assessed with each
+    original period's bases and rates; its lines and bills have kind ``backpay``."""
+
+    kind = models.CharField(max_length=10, choices=_choices(BackPayKind))
+    person_id = models.BigIntegerField()
+    employer_id = models.BigIntegerField(null=True, blank=True)
+    first_period = models.IntegerField()
+    last_period = models.IntegerField()
+    wage_fen = models.BigIntegerField(null=True, blank=True)  # the established wage (employer cases)
+    evidence = models.CharField(max_length=200, blank=True, default="")  # 劳动监察/仲裁/法院 document
+    total_fen = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=150, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"backpay {self.kind} person={self.person_id} {self.first_period}–{self.last_period}"
+
+
+class AccountCredit(models.Model):
+    """个人账户 monthly credit, posted when the period's contribution is actually paid (实缴).
+    Bulk table: one row per person, period and source; one index."""
+
+    person_id = models.BigIntegerField()
+    period = models.IntegerField()
+    source = models.CharField(max_length=12, choices=_choices(CreditSource), default=CreditSource.NORMAL)
+    base_fen = models.BigIntegerField()
+    credit_ppm = models.IntegerField()
+    amount_fen = models.BigIntegerField()
+    posted_on = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["person_id", "period"], name="credit_person_period")]
+
+    def __str__(self) -> str:
+        return f"credit person={self.person_id} {self.period} {self.amount_fen}"
+
+
+class AccountYear(models.Model):
+    """One person-year of the personal account: opening, credits, interest, closing, with
+    principal (本金) and interest (利息) kept apart (transfers and inheritance need it)."""
+
+    person_id = models.BigIntegerField()
+    year = models.IntegerField()
+    opening_principal_fen = models.BigIntegerField()
+    opening_interest_fen = models.BigIntegerField()
+    credits_fen = models.BigIntegerField()
+    interest_on_opening_fen = models.BigIntegerField()
+    interest_on_credits_fen = models.BigIntegerField()
+    closing_principal_fen = models.BigIntegerField()
+    closing_interest_fen = models.BigIntegerField()
+    rate_ppm = models.IntegerField()
+    method = models.CharField(max_length=20)
+    months = models.IntegerField(default=12)  # < 12: a broken year (retirement, transfer, death)
+    credited_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person_id", "year"], name="one_account_year")]
+
+    def __str__(self) -> str:
+        return f"account person={self.person_id} {self.year}"
