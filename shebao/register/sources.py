@@ -65,3 +65,32 @@ def employee_ids_since(*, employer_id: int, since) -> set[int]:
 
 def is_flexible_worker(person_id: int) -> bool:
     return Employment.objects.filter(person_id=person_id, kind="flexible", end_date__isnull=True).exists()
+
+
+def employer_id_by_uscc(uscc: str) -> int | None:
+    return Employer.objects.filter(uscc=str(uscc).strip().upper()).values_list("id", flat=True).first()
+
+
+def person_id_by_id_number(id_number: str) -> int | None:
+    from shebao.register.selectors import person_by_id_number
+
+    person = person_by_id_number(id_number=id_number)
+    return person.pk if person is not None else None
+
+
+def employment_covers(*, person_id: int, employer_id: int | None, first_day, last_day) -> bool:
+    """Was there one employment (at ``employer_id``, or flexible when None) covering every
+    day from ``first_day`` to ``last_day``? (The labour relationship a back-payment needs.)"""
+    rows = Employment.objects.filter(person_id=person_id, start_date__lte=first_day).filter(
+        models.Q(end_date__isnull=True) | models.Q(end_date__gte=last_day)
+    )
+    rows = rows.filter(employer_id=employer_id) if employer_id is not None else rows.filter(kind="flexible")
+    return rows.exists()
+
+
+def person_ids_of_employer(*, employer_id: int, first_day, last_day) -> list[int]:
+    """Persons employed by the employer at some time between the two days."""
+    rows = Employment.objects.filter(employer_id=employer_id, start_date__lte=last_day).filter(
+        models.Q(end_date__isnull=True) | models.Q(end_date__gte=first_day)
+    )
+    return sorted(set(rows.values_list("person_id", flat=True)))
