@@ -8,16 +8,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q
 
 from shebao.accounts.access import regions_with_perm
 from shebao.accounts.rules.permissions import Perm
-from shebao.kernel.crypto import blind_index
+from shebao.kernel.crypto import blind_index, decrypt
 from shebao.kernel.models import AuditEntry, DataAccess
 from shebao.register.access import is_system
 from shebao.register.models import Employer, Employment, Enrolment, Person
 from shebao.register.rules.codes import Insurance
-from shebao.register.rules.validation import normalise_id_for_lookup
+from shebao.register.rules.validation import mask_account, mask_phone, normalise_id_for_lookup
 
 ID_BLIND_PURPOSE = "person.id_number"  # same as services.ID_BLIND_PURPOSE
 MAX_LIMIT = 200
@@ -38,6 +39,91 @@ def person_by_id_number(*, id_number: str) -> Person | None:
 
 
 _BY_BLIND_SQL = f'SELECT * FROM "{Person._meta.db_table}" WHERE "id_blind" = %s LIMIT 1'  # noqa: S608 - constant
+
+
+@dataclass(frozen=True, slots=True)
+class PersonCard:
+    """What a staff look-up shows of a person (the fields of ``PersonOut``): stored
+    masks, phone and bank account masked after decryption, never the ID number itself.
+    ``pk`` and ``region_code`` are what ``access.authorise_person`` checks."""
+
+    id: int
+    id_type: str
+    id_masked: str
+    name: str
+    sex: str
+    birth_date: dt.date
+    hukou_region: str
+    hukou_type: str
+    region_code: str
+    phone_masked: str
+    address: str
+    bank_name: str
+    bank_account_masked: str
+    card_number: str
+    card_status: str
+    life_status: str
+    death_date: dt.date | None
+    registered_on: dt.date
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+_PERSON = Person._meta
+_PHONE_AAD = _PERSON.get_field("phone").aad
+_BANK_AAD = _PERSON.get_field("bank_account").aad
+_CARD_SQL = (
+    "SELECT id, id_type, id_masked, name, sex, birth_date, hukou_region, hukou_type, region_code, "  # noqa: S608
+    "phone, address, bank_name, bank_account, card_number, card_status, life_status, death_date, "
+    f'registered_on FROM "{_PERSON.db_table}" WHERE "id_blind" = %s LIMIT 1'
+)
+
+
+def _date(value):
+    # PostgreSQL gives dates; SQLite gives ISO text (Django's converter does the same).
+    return value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def person_card_by_id_number(*, id_number: str) -> PersonCard | None:
+    """The staff look-up's read: ``person_by_id_number`` without building a ``Person``.
+
+    One indexed query through the blind index for the eighteen columns shown, read with
+    a plain cursor (model instantiation was most of the look-up's selector cost, bench/);
+    the ID number column is not even fetched. A malformed number finds nothing.
+    """
+    number = normalise_id_for_lookup(id_number)
+    if number is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_CARD_SQL, [blind_index(number, purpose=ID_BLIND_PURPOSE)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (pk, id_type, id_masked, name, sex, birth_date, hukou_region, hukou_type, region_code, phone,
+     address, bank_name, bank_account, card_number, card_status, life_status, death_date,
+     registered_on) = row  # fmt: skip
+    return PersonCard(
+        id=pk,
+        id_type=id_type,
+        id_masked=id_masked,
+        name=name,
+        sex=sex,
+        birth_date=_date(birth_date),
+        hukou_region=hukou_region,
+        hukou_type=hukou_type,
+        region_code=region_code,
+        phone_masked=mask_phone(decrypt(phone, aad=_PHONE_AAD)) if phone else "",
+        address=address,
+        bank_name=bank_name,
+        bank_account_masked=mask_account(decrypt(bank_account, aad=_BANK_AAD)) if bank_account else "",
+        card_number=card_number,
+        card_status=card_status,
+        life_status=life_status,
+        death_date=_date(death_date),
+        registered_on=_date(registered_on),
+    )
 
 
 def _region_q(scopes: list[str], field: str = "region_code") -> Q | None:
