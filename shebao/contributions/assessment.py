@@ -168,22 +168,23 @@ grade AS MATERIALIZED (
     WHERE g2.person_id = g.person_id AND g2.effective_period <= %(period)s)
 ),
 payer AS MATERIALIZED (
-  SELECT a.person_id, a.ek, MIN(p.region_code) AS region_code, MAX(r.risk_class) AS risk_class,
-    MAX(CASE WHEN a.employer_id IS NULL
-             THEN ((({s} * COALESCE(gr.grade_pct, 60)) + 5000) / 10000) * 100
-             ELSE COALESCE(d.wage_fen, m.monthly_wage_fen, {s}) END) AS wage_fen
+  SELECT a.person_id, a.ek, p.region_code, r.risk_class,
+    CASE WHEN a.employer_id IS NULL
+         THEN ((({s} * COALESCE(gr.grade_pct, 60)) + 5000) / 10000) * 100
+         ELSE COALESCE(
+           d.wage_fen,
+           (SELECT MAX(m.monthly_wage_fen) FROM {t.employment} m
+             WHERE m.person_id = a.person_id AND m.employer_id = a.employer_id
+               AND m.start_date <= %(last_day)s AND (m.end_date IS NULL OR m.end_date >= %(first_day)s)),
+           {s}) END AS wage_fen
   FROM (SELECT DISTINCT person_id, employer_id, ek FROM act) a
   JOIN {t.person} p ON p.id = a.person_id
   LEFT JOIN {t.employer} r ON r.id = a.employer_id
   LEFT JOIN {WageDeclaration._meta.db_table} d
     ON d.person_id = a.person_id AND d.employer_id = a.employer_id AND d.base_year = %(base_year)s
-  LEFT JOIN {t.employment} m
-    ON m.person_id = a.person_id AND m.employer_id = a.employer_id
-   AND m.start_date <= %(last_day)s AND (m.end_date IS NULL OR m.end_date >= %(first_day)s)
   LEFT JOIN grade gr ON gr.person_id = a.person_id AND a.employer_id IS NULL
   WHERE p.region_code LIKE %(region)s AND p.life_status <> 'deceased'
     AND a.ek NOT IN (SELECT pe.employer_id FROM {ProvisionalEmployer._meta.db_table} pe WHERE pe.run_id = %(run)s)
-  GROUP BY a.person_id, a.ek
 )
 INSERT INTO {ContributionLine._meta.db_table}
   (period, person_id, insurance, employer_id, region_code, kind, base_fen,
@@ -222,13 +223,21 @@ _DELETE_CHUNK = (
 )
 
 
+def _rowcount(cursor) -> int:
+    """Rows the last statement wrote (Python's sqlite3 reports -1 after WITH … INSERT)."""
+    if cursor.rowcount >= 0:
+        return cursor.rowcount
+    cursor.execute("SELECT changes()")
+    return cursor.fetchone()[0]
+
+
 def _run_chunk(run: AssessmentRun, sheet: RateSheet, sql: str, chunk: AssessmentChunk) -> int:
     params = _chunk_params(run, sheet, chunk)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(_DELETE_CHUNK, params)
             cursor.execute(sql, params)
-            written = cursor.rowcount
+            written = _rowcount(cursor)
         AssessmentChunk.objects.filter(pk=chunk.pk).update(lines=written, done_at=timezone.now())
         AssessmentRun.objects.filter(pk=run.pk).update(chunks_done=run.chunks.filter(done_at__isnull=False).count())
     return written
@@ -333,11 +342,21 @@ def _finish(run: AssessmentRun, sheet: RateSheet) -> None:
         )
 
 
+def _tune_for_batch() -> None:
+    """SQLite: a page cache big enough for the line index and in-memory temp B-trees for
+    this (batch) connection. PostgreSQL needs nothing per connection."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB
+            cursor.execute("PRAGMA temp_store = MEMORY")
+
+
 def assessment_execute(*, run_id: int, progress: Progress | None = None) -> AssessmentRun:
     """Process the run's remaining chunks, then provisional lines, bills and totals."""
     run = AssessmentRun.objects.get(pk=run_id)
     if run.status == RunStatus.DONE:
         return run
+    _tune_for_batch()
     sheet = _sheet(run)
     sql = _chunk_sql(sheet)
     AssessmentRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=run.started_at or timezone.now())
