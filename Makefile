@@ -40,8 +40,8 @@ seed: migrate
 run: seed
 	@$(DEMO_ENV) $(PY) manage.py demo_logins
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	@$(DEMO_ENV) $(VENV)/bin/gunicorn shebao.config.wsgi:application --bind $(HOST):$(PORT) \
-	  --workers 2 --threads 4 --access-logfile - --log-level warning
+	@$(DEMO_ENV) $(VENV)/bin/granian --interface wsgi shebao.config.wsgi:application --host $(HOST) --port $(PORT) \
+	  --workers 2 --blocking-threads 4 --runtime-threads 1 --no-ws --access-log --log-level warning
 
 lint: install
 	@echo "== ruff"; $(VENV)/bin/ruff check .

@@ -3,7 +3,8 @@
 (a) seed rate: ``manage.py seed_demo`` of 1,000,000 persons into a fresh SQLite file
     (var/bench.sqlite3, WAL) and a fresh PostgreSQL database (shebao_bench on
     127.0.0.1:5432, user postgres), wall time of the whole command vs 180 s.
-(b) lookup throughput: gunicorn with 2 worker processes serving the seeded database,
+(b) lookup throughput: granian (default; ``--server gunicorn`` to compare) with 2 worker
+    processes serving the seeded database,
     and a separate load-generator process (bench/loadgen.py) firing
     POST /api/v1/staff/persons/lookup {"id_number": …} with random existing numbers
     over keep-alive connections: req/s (goal ≥ 1,500) and p99 (goal ≤ 50 ms).
@@ -216,12 +217,12 @@ def server_command(args, port: int) -> list[str]:
     """Two worker processes of the chosen WSGI server, each with ``args.threads`` threads."""
     if args.server == "granian":
         return [
-            GRANIAN, "--interface", "wsgi", "shebao.config.wsgi:application",
+            GRANIAN, "--interface", "wsgi", args.app,
             "--workers", "2", "--blocking-threads", str(args.threads), "--runtime-threads", "1",
             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-ws",
         ]
     return [
-        GUNICORN, "shebao.config.wsgi:application", "--workers", "2", "--threads", str(args.threads),
+        GUNICORN, args.app, "--workers", "2", "--threads", str(args.threads),
         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--keep-alive", "30",
     ]
 
@@ -347,7 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threads", type=int, default=4, help="threads per worker (gunicorn: 1 = sync workers)"
     )
-    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
+    parser.add_argument("--server", choices=["gunicorn", "granian"], default="granian")
+    parser.add_argument(
+        "--app", default="shebao.config.wsgi:application", help="WSGI callable (diagnostic wrappers)"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     persons = args.persons or (100_000 if args.quick else 1_000_000)
