@@ -345,7 +345,7 @@ def _finish(run: AssessmentRun, sheet: RateSheet) -> None:
 def _tune_for_batch() -> None:
     """SQLite: a page cache big enough for the line index and in-memory temp B-trees for
     this (batch) connection. PostgreSQL needs nothing per connection."""
-    if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB
             cursor.execute("PRAGMA temp_store = MEMORY")
