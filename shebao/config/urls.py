@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("shebao.accounts.urls")),
     path("", include("shebao.register.urls")),
+    path("", include("shebao.contributions.urls")),
     path("", include("shebao.web.urls")),
 ]
