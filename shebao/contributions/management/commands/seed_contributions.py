@@ -39,7 +39,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if opts["if_empty"] and AssessmentRun.objects.exists():
             return
-        rng = random.Random(opts["seed"])
+        rng = random.Random(opts["seed"])  # noqa: S311 - demo data, reproducible on purpose
         city = settings.SHEBAO_CITY_CODE
         today = timezone.localdate()
         current = Period.of(today)
