@@ -27,5 +27,11 @@ urlpatterns = [
     # Employer portal
     path("employer/contributions/", employer.bills, name="employer_bills"),
     path("employer/contributions/declare/", employer.declare, name="employer_declare"),
+    path("employer/contributions/declare/upload/", employer.declare_upload, name="employer_declare_upload"),
+    path(
+        "employer/contributions/declare/template.xlsx",
+        employer.declare_template,
+        name="employer_declare_template",
+    ),
     path("employer/contributions/monthly/", employer.monthly, name="employer_monthly"),
 ]

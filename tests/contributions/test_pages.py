@@ -6,9 +6,12 @@ progress fragment, the parameter tables and the English rendering."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import Workbook, load_workbook
 
 from shebao.accounts.rules.permissions import Post, UserKind
 from shebao.contributions.codes import RunStatus
@@ -56,6 +59,11 @@ def other_operator(make_user, dongcheng_employer):
 
 
 @pytest.fixture
+def make_person_direct_ok(system):
+    return lambda **fields: make_person_direct(system, **fields)
+
+
+@pytest.fixture
 def accountant(staff, divisions):
     """基金财务 for the whole of Beijing: may run assessments."""
     return staff(Post.FUND_ACCOUNTANT, "110000")
@@ -74,12 +82,19 @@ def _page(client, user, name, *args, **extra):
 
 # ---------------------------------------------------------------- who may open what
 
-EMPLOYER_PAGES = ["contributions:employer_bills", "contributions:employer_declare", "contributions:employer_monthly"]
+EMPLOYER_PAGES = [
+    "contributions:employer_bills",
+    "contributions:employer_declare",
+    "contributions:employer_declare_upload",
+    "contributions:employer_monthly",
+]
 CITIZEN_PAGES = ["contributions:citizen_history", "contributions:citizen_grade"]
 STAFF_PAGES = ["contributions:staff_runs", "contributions:staff_parameters"]
 
 
-def test_each_portal_renders_for_its_kind_only(client, params, employer, operator, hire, make_user, accountant):
+def test_each_portal_renders_for_its_kind_only(
+    client, params, employer, operator, hire, make_user, accountant
+):
     worker = hire(employer)
     users = {
         "employer": operator,
@@ -108,7 +123,9 @@ def test_anonymous_is_sent_to_login(client, name):
 
 def test_menu_links_to_the_contribution_pages_for_each_kind(client, params, operator, accountant):
     body = _page(client, operator, "register:employer_roster").content.decode()
-    assert reverse("contributions:employer_bills") in body and reverse("contributions:employer_declare") in body
+    assert (
+        reverse("contributions:employer_bills") in body and reverse("contributions:employer_declare") in body
+    )
     body = _page(client, accountant, "register:staff_dashboard").content.decode()
     assert reverse("contributions:staff_runs") in body and reverse("contributions:staff_parameters") in body
 
@@ -151,7 +168,9 @@ def test_declaration_form_lists_employees_and_writes_the_wages(client, params, e
     assert "7,162.00" in page and "35,811.00" in page
 
 
-def test_declaration_form_bad_rows_name_the_employee_and_write_nothing(client, params, employer, operator, hire):
+def test_declaration_form_bad_rows_name_the_employee_and_write_nothing(
+    client, params, employer, operator, hire
+):
     a = hire(employer, name="张一")
     b = hire(employer, name="王二")
     login(client, operator)
@@ -197,6 +216,77 @@ def test_monthly_declaration_confirms_the_roster_once(client, params, employer, 
     assert "已于" in client.get(url + "?period=202602").content.decode()
 
 
+def _xlsx(rows, header=("证件号码", "姓名", "上年度月平均工资")) -> SimpleUploadedFile:
+    workbook = Workbook()
+    workbook.active.append(list(header))
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("declaration.xlsx", buffer.getvalue())
+
+
+def test_upload_good_file_declares_every_row(client, params, employer, operator, hire):
+    a, b = hire(employer, name="张一"), hire(employer, name="王二")
+    login(client, operator)
+    url = reverse("contributions:employer_declare_upload")
+    assert client.get(url).status_code == 200
+    data = {"base_year": "2025", "file": _xlsx([[a.id_number, "张一", "5000"], [b.id_number, None, 12000]])}
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("contributions:employer_declare") + "?base_year=2025"
+    bases = dict(WageDeclaration.objects.values_list("person_id", "base_fen"))
+    assert bases == {a.pk: 716_200, b.pk: 1_200_000}
+
+
+def test_upload_reports_every_bad_row_and_writes_nothing(
+    client, params, employer, operator, hire, make_person_direct_ok
+):
+    a = hire(employer, name="张一")
+    stranger = make_person_direct_ok()
+    login(client, operator)
+    rows = [
+        [a.id_number, "张一", "abc"],
+        [stranger.id_number, None, 9000],
+        ["110105198506151234", None, 9000],
+    ]
+    response = client.post(
+        reverse("contributions:employer_declare_upload"), {"base_year": "2025", "file": _xlsx(rows)}, **HTMX
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and "错误报告" in body
+    report = body.split('id="report-h"')[1]
+    for row in ("<td>2</td>", "<td>3</td>", "<td>4</td>"):
+        assert row in report
+    assert "上年度月平均工资" in report and "证件号码" in report and "该人员不是本单位职工" in report
+    assert not WageDeclaration.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(b"", "文件"), (b"id,wage\n1,2\n", "Excel"), (b"PK\x03\x04garbage", "损坏")],
+    ids=["empty", "csv-renamed", "broken-zip"],
+)
+def test_upload_hostile_file_is_refused_on_the_file_field(
+    client, params, employer, operator, content, expected
+):
+    login(client, operator)
+    upload = SimpleUploadedFile("declaration.xlsx", content)
+    response = client.post(
+        reverse("contributions:employer_declare_upload"), {"base_year": "2025", "file": upload}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and 'class="error-summary"' in body
+    assert expected in body.split('id="err_file"')[1].split("</p>")[0]
+    assert not WageDeclaration.objects.exists()
+
+
+def test_upload_template_downloads(client, params, operator):
+    response = _page(client, operator, "contributions:employer_declare_template")
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+    assert load_workbook(io.BytesIO(response.content)).active["A1"].value == "证件号码"
+
+
 # ---------------------------------------------------------------- citizen portal
 
 
@@ -211,7 +301,9 @@ def test_citizen_history_shows_own_lines_only(client, params, employer, hire, as
     other = _page(client, make_user(kind=UserKind.CITIZEN, person_id=b.pk), "contributions:citizen_history")
     assert "1,600.00" in other.content.decode() and "1,263.00" not in other.content.decode()
     # a range the form refuses
-    bad = client.get(reverse("contributions:citizen_history"), {"from_period": "202612", "to_period": "202601"})
+    bad = client.get(
+        reverse("contributions:citizen_history"), {"from_period": "202612", "to_period": "202601"}
+    )
     assert bad.status_code == 200 and "error-summary" in bad.content.decode()
 
 
@@ -242,17 +334,23 @@ def test_employee_is_told_the_grade_does_not_apply(client, params, employer, hir
 # ---------------------------------------------------------------- staff back office
 
 
-def test_accountant_starts_a_run_and_the_fragment_shows_the_totals(client, settings, params, employer, hire, accountant):
+def test_accountant_starts_a_run_and_the_fragment_shows_the_totals(
+    client, settings, params, employer, hire, accountant
+):
     settings.TASKS = IMMEDIATE
     hire(employer, wage="12000")
     login(client, accountant)
-    response = client.post(reverse("contributions:staff_run_start"), {"period": str(PERIOD), "region_code": "110000"})
+    response = client.post(
+        reverse("contributions:staff_run_start"), {"period": str(PERIOD), "region_code": "110000"}
+    )
     assert response.status_code == 302
     run = AssessmentRun.objects.get()
     assert response["Location"] == reverse("contributions:staff_run", args=[run.pk])
     assert run.status == RunStatus.DONE
     fragment = client.get(reverse("contributions:staff_run_progress", args=[run.pk]), **HTMX).content.decode()
-    assert "已完成" in fragment and "4,563.00" in fragment and "3,300.00" in fragment and "1,263.00" in fragment
+    assert (
+        "已完成" in fragment and "4,563.00" in fragment and "3,300.00" in fragment and "1,263.00" in fragment
+    )
     assert "hx-trigger" not in fragment  # finished: polling stops
     page = client.get(reverse("contributions:staff_run", args=[run.pk])).content.decode()
     assert 'aria-live="polite"' in page and "4,563.00" in page
@@ -273,16 +371,22 @@ def test_front_desk_sees_runs_but_cannot_start_one(client, settings, params, fro
     page = _page(client, front_desk, "contributions:staff_runs")
     assert page.status_code == 200 and "staff_run_start" not in page.content.decode()
     assert reverse("contributions:staff_run_start") not in page.content.decode()
-    response = client.post(reverse("contributions:staff_run_start"), {"period": str(PERIOD), "region_code": "110105"})
+    response = client.post(
+        reverse("contributions:staff_run_start"), {"period": str(PERIOD), "region_code": "110105"}
+    )
     assert response.status_code == 403
     assert not AssessmentRun.objects.exists()
 
 
 def test_run_start_errors_name_the_field(client, params, accountant):
     login(client, accountant)
-    response = client.post(reverse("contributions:staff_run_start"), {"period": "202613", "region_code": "110000"})
+    response = client.post(
+        reverse("contributions:staff_run_start"), {"period": "202613", "region_code": "110000"}
+    )
     assert response.status_code == 200 and "err_period" in response.content.decode()
-    response = client.post(reverse("contributions:staff_run_start"), {"period": "201001", "region_code": "110000"})
+    response = client.post(
+        reverse("contributions:staff_run_start"), {"period": "201001", "region_code": "110000"}
+    )
     assert response.status_code == 200 and "error-summary" in response.content.decode()
     assert not AssessmentRun.objects.exists()
 
@@ -293,7 +397,10 @@ def test_run_outside_the_region_is_refused(client, params, employer, hire, asses
     shanghai = staff(Post.FUND_ACCOUNTANT, "310000")
     assert _page(client, shanghai, "contributions:staff_run", run.pk).status_code == 403
     assert client.get(reverse("contributions:staff_run_progress", args=[run.pk])).status_code == 403
-    assert reverse("contributions:staff_run", args=[run.pk]) not in client.get(reverse("contributions:staff_runs")).content.decode()
+    assert (
+        reverse("contributions:staff_run", args=[run.pk])
+        not in client.get(reverse("contributions:staff_runs")).content.decode()
+    )
     assert client.get(reverse("contributions:staff_run", args=[999999])).status_code == 403
 
 
@@ -310,7 +417,10 @@ def test_parameter_tables_and_add_form(client, params, staff, accountant):
     assert reverse("contributions:staff_parameter_add") not in page
     assert client.get(reverse("contributions:staff_parameter_add")).status_code == 403
     admin = staff(Post.ADMIN, "110000")
-    assert reverse("contributions:staff_parameter_add") in _page(client, admin, "contributions:staff_parameters").content.decode()
+    assert (
+        reverse("contributions:staff_parameter_add")
+        in _page(client, admin, "contributions:staff_parameters").content.decode()
+    )
     url = reverse("contributions:staff_parameter_add")
     good = {
         "kind": "base_floor",

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from shebao.contributions import selectors, services
+from shebao.contributions import excel, selectors, services
 from shebao.contributions.codes import PayerType
 from shebao.contributions.sheet import SheetError
 from shebao.contributions.views import _reads, forms
@@ -204,3 +204,72 @@ def bills(request: HttpRequest) -> HttpResponse:
     rows = bill_rows(selectors.bills_for_payer(payer_type=PayerType.EMPLOYER, payer_id=employer.id))
     context = {"employer": employer, "bills": rows, "totals": bill_totals(rows)}
     return render(request, "contributions/employer/bills.html", context)
+
+
+# ---------------------------------------------------------------- Excel 申报
+
+
+def _report_message(request: HttpRequest, exc) -> str:
+    """The row error without its "第N行“列”：" prefix (the report has its own columns)."""
+    text = message_for(request, exc)
+    if getattr(exc, "row", None):
+        for sep in ("：", ": "):
+            if sep in text:
+                return text.split(sep, 1)[1]
+    return text
+
+
+@employer_required
+@require_http_methods(["GET", "POST"])
+def declare_upload(request: HttpRequest) -> HttpResponse:
+    """年度缴费工资申报 from Excel → ``excel.wage_declare_excel``: every bad row is reported
+    with its row number and column, and nothing is written unless every row is good."""
+    employer = _employer(request)
+    form = forms.WageUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"base_year": _default_base_year(employer.region_code)},
+    )
+    result, errors = None, []
+    if request.method == "POST" and form.is_valid():
+        base_year = form.cleaned_data["base_year"]
+        try:
+            result = excel.wage_declare_excel(
+                actor=request.user,
+                employer_id=employer.id,
+                base_year=base_year,
+                file=form.cleaned_data["file"],
+            )
+        except SERVICE_ERRORS as exc:
+            service_error(request, form, exc)
+        else:
+            errors = [
+                {"row": e.row, "column": e.field, "message": _report_message(request, e)}
+                for e in result.errors
+            ]
+            if result.ok:
+                messages.success(
+                    request,
+                    _("%(year)s 年度缴费工资已申报，共 %(n)s 人")
+                    % {"year": base_year, "n": result.processed},
+                )
+                return done(request, reverse("contributions:employer_declare") + f"?base_year={base_year}")
+    context = {"employer": employer, "form": form, "result": result, "errors": errors}
+    template = (
+        "contributions/employer/_upload_result.html"
+        if is_htmx(request)
+        else "contributions/employer/upload.html"
+    )
+    return render(request, template, context)
+
+
+@employer_required
+@require_GET
+def declare_template(request: HttpRequest) -> HttpResponse:
+    _employer(request)
+    response = HttpResponse(
+        excel.declaration_template(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="wage-declaration-template.xlsx"'
+    return response
