@@ -77,3 +77,4 @@ def my_grade_change(request, payload: GradeIn):
         )
     obj = services.flexible_grade_change(actor=request.auth, person_id=person_id, grade_pct=payload.grade_pct)
     return Status(201, grade_out(obj))
+

@@ -5,13 +5,14 @@ services and selectors authorise every call again."""
 # No ``from __future__ import annotations`` here: ninja reads the views' annotations
 # through the ``api_errors`` wrapper, whose module globals would not resolve them.
 from django.http import HttpResponse
+from django.utils import timezone
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from shebao.accounts.access import AccessDenied
 from shebao.accounts.api_auth import api_auth
 from shebao.accounts.rules.permissions import UserKind
-from shebao.contributions import excel, selectors, services
+from shebao.contributions import arrears, collection, excel, selectors, services
 from shebao.contributions.codes import PayerType
 from shebao.contributions.schemas import (
     ERRORS,
@@ -27,6 +28,9 @@ from shebao.contributions.schemas import (
     declaration_out,
     error_dict,
     monthly_out,
+    parse_date,
+    payment_out,
+    plain,
 )
 from shebao.contributions.services import ContributionError
 from shebao.register.schemas import language
@@ -107,3 +111,22 @@ def bill_list(request, limit: int = 60):
         payer_type=PayerType.EMPLOYER, payer_id=employer_id, limit=max(1, min(int(limit), 240))
     )
     return [bill_out(b) for b in bills]
+
+
+@router.get("arrears", response={200: dict, **ERRORS}, summary="欠费与滞纳金 / My arrears and late fees")
+@api_errors
+def my_arrears(request, on: str = ""):
+    employer_id = _employer_id(request)
+    day = parse_date(on, field="on") if on else timezone.localdate()
+    return plain(arrears.payer_arrears(user=request.auth, payer_type=PayerType.EMPLOYER, payer_id=employer_id, on=day))
+
+
+@router.get("payments", response={200: list[dict], **ERRORS}, summary="缴款记录 / My payments")
+@api_errors
+def my_payments(request, limit: int = 50):
+    employer_id = _employer_id(request)
+    selectors.authorise_employer_view(user=request.auth, employer_id=employer_id)
+    rows = collection.payments_for_payer(
+        payer_type=PayerType.EMPLOYER, payer_id=employer_id, limit=max(1, min(int(limit), 500))
+    )
+    return [payment_out(p) for p in rows]

@@ -7,38 +7,60 @@ Thin: parse, authorise (the services and ``selectors.authorise_*``; list endpoin
 
 # No ``from __future__ import annotations`` here: ninja reads the views' annotations
 # through the ``api_errors`` wrapper, whose module globals would not resolve them.
-from ninja import Router, Status
+from django.utils import timezone
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
 
 from shebao.accounts.access import AccessDenied, grant_for
 from shebao.accounts.api_auth import api_auth
 from shebao.accounts.rules.permissions import Perm
-from shebao.contributions import assessment, selectors, services, tasks
+from shebao.contributions import (
+    arrears,
+    assessment,
+    backpay,
+    collection,
+    selectors,
+    services,
+    tasks,
+)
 from shebao.contributions.codes import PayerType, RunStatus
 from shebao.contributions.models import AssessmentRun
 from shebao.contributions.schemas import (
     ERRORS,
+    BackPayEmployerIn,
+    BackPayFlexibleIn,
     BillOut,
+    ErrorOut,
+    FineIn,
     LineOut,
     NotFound,
     ParameterIn,
     ParameterOut,
+    PaymentIn,
     RateSheetOut,
+    ReversalIn,
     RunIn,
     RunOut,
     RunStartedOut,
     api_errors,
     bill_out,
+    error_dict,
     line_out,
     parameter_out,
+    parse_date,
     parse_period,
+    payment_out,
     period_text,
     periods_between,
+    plain,
     rate_sheet_out,
     run_out,
+    yuan,
 )
 from shebao.contributions.services import ContributionError
 from shebao.contributions.sheet import SheetError
 from shebao.register.access import is_system, require_staff_perm
+from shebao.register.schemas import language
 
 router = Router(auth=api_auth, tags=["staff: contributions"])
 
@@ -196,3 +218,122 @@ def person_lines(request, person_id: int, from_period: str, to_period: str):
     selectors.authorise_person_view(user=request.auth, person_id=person_id)
     periods = periods_between(from_period, to_period)
     return [line_out(line) for line in selectors.person_lines(person_id=person_id, periods=periods)]
+
+
+# --- collection, arrears, fines, back-payments (collection.py, arrears.py, backpay.py) -------
+
+
+def _on(on: str):
+    return parse_date(on, field="on") if on else timezone.localdate()
+
+
+@router.get("arrears", response={200: dict, **ERRORS}, summary="欠费名单（账龄） / Payers in arrears, with aging")
+@api_errors
+def arrears_list(request, region_code: str, on: str = "", min_days: int = 1, limit: int = 50, offset: int = 0):
+    page = arrears.arrears_list(
+        user=request.auth, region_code=region_code, on=_on(on), min_days=min_days,
+        limit=max(1, min(int(limit), 500)), offset=max(0, int(offset)),
+    )
+    return plain(page)
+
+
+@router.get(
+    "arrears/{payer_type}/{int:payer_id}",
+    response={200: dict, **ERRORS},
+    summary="缴费主体欠费对账单（含滞纳金、罚款） / A payer's arrears statement",
+)
+@api_errors
+def payer_arrears(request, payer_type: str, payer_id: int, on: str = ""):
+    _authorise_payer(request.auth, payer_type, payer_id)
+    return plain(arrears.payer_arrears(user=request.auth, payer_type=payer_type, payer_id=payer_id, on=_on(on)))
+
+
+@router.post("payments", response={201: dict, **ERRORS}, summary="登记到账 / Record a payment")
+@api_errors
+def payment_create(request, payload: PaymentIn):
+    payment = collection.payment_record(actor=request.auth, **payload.dict())
+    return Status(201, payment_out(payment))
+
+
+@router.get("payments", response={200: list[dict], **ERRORS}, summary="缴款记录 / A payer's payments")
+@api_errors
+def payment_list(request, payer_type: str, payer_id: int, limit: int = 50):
+    _authorise_payer(request.auth, payer_type, payer_id)
+    rows = collection.payments_for_payer(payer_type=payer_type, payer_id=payer_id, limit=max(1, min(int(limit), 500)))
+    return [payment_out(p) for p in rows]
+
+
+@router.post(
+    "payments/{int:payment_id}/reverse", response={201: dict, **ERRORS}, summary="冲正 / Reverse a payment"
+)
+@api_errors
+def payment_reverse(request, payment_id: int, payload: ReversalIn):
+    reversal = collection.payment_reverse(
+        actor=request.auth, payment_id=payment_id, external_ref=payload.external_ref, reason=payload.reason
+    )
+    return Status(201, payment_out(reversal))
+
+
+@router.post(
+    "payments/import",
+    response={200: dict, 400: dict, 403: ErrorOut, 404: ErrorOut},
+    summary="导入银行或税务缴款结果文件（CSV），有任何错误则全部不导入 / Import a collection-result file",
+)
+@api_errors
+def payments_import(request, source: Form[str], file: File[UploadedFile]):
+    require_staff_perm(user=request.auth, perm=Perm.CONTRIBUTION_WRITE)
+    limit = 20 * 1024 * 1024
+    data = file.read(limit + 1)
+    result = collection.payments_import_csv(actor=request.auth, data=data, source=source, filename=file.name or "")
+    lang = language(request)
+    body = {
+        "ok": result.ok,
+        "processed": result.processed,
+        "errors": [error_dict(e, lang) for e in result.errors],
+        "batch": result.batch,
+        "total": yuan(result.total_fen),
+        "allocated": yuan(result.allocated_fen),
+    }
+    return Status(200 if result.ok else 400, body)
+
+
+@router.post("fines", response={201: dict, **ERRORS}, summary="罚款决定 / Record a fine")
+@api_errors
+def fine_create(request, payload: FineIn):
+    data = payload.dict()
+    data["decided_on"] = parse_date(data["decided_on"], field="decided_on")
+    fine = arrears.fine_record(actor=request.auth, **data)
+    return Status(
+        201,
+        {"id": fine.pk, "payer_type": fine.payer_type, "payer_id": fine.payer_id, "amount": yuan(fine.amount_fen),
+         "reason": fine.reason, "decision_ref": fine.decision_ref, "decided_on": fine.decided_on.isoformat(),
+         "status": fine.status},
+    )
+
+
+def _backpay_out(case) -> dict:
+    return {
+        "id": case.pk, "kind": case.kind, "person_id": case.person_id, "employer_id": case.employer_id,
+        "first_period": period_text(case.first_period), "last_period": period_text(case.last_period),
+        "total": yuan(case.total_fen), "evidence": case.evidence,
+    }
+
+
+@router.post("backpayments/employer", response={201: dict, **ERRORS}, summary="单位补缴 / Employer back-payment")
+@api_errors
+def backpay_employer(request, payload: BackPayEmployerIn):
+    return Status(201, _backpay_out(backpay.backpay_employer(actor=request.auth, **payload.dict())))
+
+
+@router.post(
+    "backpayments/flexible", response={201: dict, **ERRORS}, summary="灵活就业中断补缴 / Flexible back-payment"
+)
+@api_errors
+def backpay_flexible(request, payload: BackPayFlexibleIn):
+    data = payload.dict()
+    try:
+        data["grade_pct"] = int(data["grade_pct"])
+    except (TypeError, ValueError):
+        raise ContributionError(field="grade_pct", zh="缴费档次应为整数", en="the grade must be a whole number") from None
+    return Status(201, _backpay_out(backpay.backpay_flexible(actor=request.auth, **data)))
+

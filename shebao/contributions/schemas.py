@@ -401,3 +401,112 @@ class MonthlyIn(Schema):
 
 class GradeIn(Schema):
     grade_pct: int | str
+
+
+# --- generic read models ------------------------------------------------------------------
+# The read models of history, arrears and collection are frozen dataclasses; ``plain``
+# renders them with this module's conventions: ``*_fen`` → yuan text without the suffix,
+# ``period`` / ``*_period`` → "YYYYMM", ``Decimal`` yuan → "0.00", a ``rate`` → percent.
+
+
+def plain(value, key: str = ""):
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {}
+        for f in dataclasses.fields(value):
+            name = f.name[:-4] if f.name.endswith("_fen") else f.name
+            out[name] = plain(getattr(value, f.name), f.name)
+        return out
+    if isinstance(value, dict):
+        return {str(k): plain(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v, key) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int) and key.endswith("_fen"):
+        return yuan(value)
+    if isinstance(value, int) and (key == "period" or key.endswith("_period")):
+        return period_text(value)
+    if isinstance(value, Decimal):
+        if key == "rate":
+            return f"{(value * 100).normalize():f}%"
+        return f"{value:.2f}"
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def payment_out(p) -> dict:
+    return {
+        "id": p.pk,
+        "source": p.source,
+        "external_ref": p.external_ref,
+        "kind": p.kind,
+        "reverses": p.reverses_id,
+        "payer_type": p.payer_type,
+        "payer_id": p.payer_id,
+        "amount": yuan(p.amount_fen),
+        "allocated": yuan(p.allocated_fen),
+        "credit": yuan(p.amount_fen - p.allocated_fen) if p.kind == "payment" else "0.00",
+        "paid_on": p.paid_on.isoformat(),
+        "period": period_text(p.period),
+        "import_batch": p.import_batch,
+    }
+
+
+class PaymentIn(Schema):
+    source: str
+    external_ref: str
+    payer_type: str
+    payer_id: int
+    amount: Amount
+    paid_on: str
+    period: PeriodIn | None = None
+
+
+class ReversalIn(Schema):
+    external_ref: str
+    reason: str
+
+
+class FineIn(Schema):
+    payer_type: str
+    payer_id: int
+    amount: Amount
+    reason: str
+    decision_ref: str
+    decided_on: str
+
+
+class BackPayEmployerIn(Schema):
+    employer_id: int
+    person_id: int
+    first_period: PeriodIn
+    last_period: PeriodIn
+    wage: Amount
+    evidence: str
+
+
+class BackPayFlexibleIn(Schema):
+    person_id: int
+    first_period: PeriodIn
+    last_period: PeriodIn
+    grade_pct: int | str
+
+
+class CreditsIn(Schema):
+    period: PeriodIn
+    region_code: str
+
+
+class InterestIn(Schema):
+    year: int | str
+    region_code: str | None = None
+
+
+def parse_date(value: object, *, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ContributionError(field=field, zh="日期格式应为 YYYY-MM-DD", en="the date must be YYYY-MM-DD") from None

@@ -417,3 +417,49 @@ def test_flexible_worker_grade_and_bills(token_client, make_user, system, params
     employee = hire(employer)
     refused = token_client(make_user(kind=UserKind.CITIZEN, person_id=employee.pk)).post(ME + "grade", {"grade_pct": 100})
     assert refused.status_code == 400 and refused.json()["field"] == "grade_pct"
+
+
+# --- collection and arrears (their modules' public functions) ----------------------
+
+
+def test_payment_arrears_and_reversal(token_client, staff, reviewer, operator, employer, hire, assess):
+    hire(employer)
+    assess()
+    statement = operator.get(EMPLOYER + "arrears?on=2026-03-01").json()
+    assert statement["bills"][0]["outstanding"] == "4563.00" and statement["bills"][0]["late_fee"] != "0.00"
+    assert reviewer.get(f"{STAFF}arrears/employer/{employer.pk}?on=2026-03-01").json()["bills"][0]["period"] == "202601"
+    assert reviewer.get(f"{STAFF}arrears?region_code={CHAOYANG}&on=2026-03-01").status_code == 200
+    assert reviewer.get(f"{STAFF}arrears/employer/{employer.pk}?on=2026-13-01").json()["field"] == "on"
+    payload = {
+        "source": "counter", "external_ref": "C-1", "payer_type": "employer", "payer_id": employer.pk,
+        "amount": "4563.00", "paid_on": "2026-02-10", "period": "202601",
+    }
+    made = reviewer.post(STAFF + "payments", payload)
+    assert made.status_code == 201, made.content
+    assert made.json()["allocated"] == "4563.00" and made.json()["period"] == "202601"
+    duplicate = reviewer.post(STAFF + "payments", payload)
+    assert duplicate.status_code == 400 and duplicate.json()["field"] == "external_ref"
+    assert reviewer.post(STAFF + "payments", {**payload, "external_ref": "C-2", "amount": "-1"}).status_code == 400
+    assert token_client(staff(Post.AUDITOR, CHAOYANG)).post(STAFF + "payments", {**payload, "external_ref": "C-3"}).status_code == 403
+    assert [x["external_ref"] for x in operator.get(EMPLOYER + "payments").json()] == ["C-1"]
+    (bill,) = operator.get(EMPLOYER + "bills").json()
+    assert bill["status"] == "paid"
+    assert token_client(staff(Post.REVIEWER, DONGCHENG)).get(f"{STAFF}payments?payer_type=employer&payer_id={employer.pk}").status_code == 403
+    reversed_ = reviewer.post(f"{STAFF}payments/{made.json()['id']}/reverse", {"external_ref": "C-1R", "reason": "错账"})
+    assert reversed_.status_code == 201, reversed_.content
+    assert reversed_.json()["kind"] == "reversal"
+    assert reviewer.post(f"{STAFF}payments/{made.json()['id']}/reverse", {"external_ref": "C-1S", "reason": "x"}).status_code == 400
+    assert operator.get(EMPLOYER + "bills").json()[0]["status"] == "open"
+
+
+def test_payments_csv_import_all_or_nothing(reviewer, employer, hire, assess):
+    hire(employer)
+    assess()
+    good = f"流水号,缴费主体,金额,缴款日期\nB-1,{employer.uscc},100.00,2026-02-01\n".encode()
+    response = reviewer.post(STAFF + "payments/import", {"source": "bank"}, files={"file": SimpleUploadedFile("p.csv", good)})
+    assert response.status_code == 200, response.content
+    assert response.json()["processed"] == 1 and response.json()["total"] == "100.00"
+    bad = f"流水号,缴费主体,金额,缴款日期\nB-2,{employer.uscc},abc,2026-02-01\n".encode()
+    response = reviewer.post(STAFF + "payments/import", {"source": "bank"}, files={"file": SimpleUploadedFile("p.csv", bad)})
+    assert response.status_code == 400 and response.json()["errors"][0]["row"] == 2
+
