@@ -13,6 +13,7 @@ urlpatterns = [
     path("staff/contributions/runs/start/", staff.run_start, name="staff_run_start"),
     path("staff/contributions/runs/<int:run_id>/", staff.run_detail, name="staff_run"),
     path("staff/contributions/runs/<int:run_id>/progress/", staff.run_progress, name="staff_run_progress"),
+    path("staff/contributions/arrears/", staff.arrears_list, name="staff_arrears"),
     path("staff/contributions/parameters/", staff.parameters, name="staff_parameters"),
     path("staff/contributions/parameters/add/", staff.parameter_add, name="staff_parameter_add"),
     path(
@@ -34,4 +35,6 @@ urlpatterns = [
         name="employer_declare_template",
     ),
     path("employer/contributions/monthly/", employer.monthly, name="employer_monthly"),
+    path("employer/contributions/payments/", employer.payments, name="employer_payments"),
+    path("employer/contributions/arrears/", employer.arrears_statement, name="employer_arrears"),
 ]

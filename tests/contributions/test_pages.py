@@ -11,17 +11,22 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from shebao.accounts.rules.permissions import Post, UserKind
+from shebao.contributions import collection
 from shebao.contributions.codes import RunStatus
 from shebao.contributions.models import (
     AssessmentRun,
+    Bill,
     FlexibleGrade,
+    LateFee,
     MonthlyDeclaration,
     Parameter,
     WageDeclaration,
 )
+from shebao.contributions.views._display import yuan
 from shebao.register import services as register
 from tests.contributions.conftest import PERIOD, make_person_direct
 from tests.pages.conftest import login
@@ -84,12 +89,14 @@ def _page(client, user, name, *args, **extra):
 
 EMPLOYER_PAGES = [
     "contributions:employer_bills",
+    "contributions:employer_payments",
+    "contributions:employer_arrears",
     "contributions:employer_declare",
     "contributions:employer_declare_upload",
     "contributions:employer_monthly",
 ]
 CITIZEN_PAGES = ["contributions:citizen_history", "contributions:citizen_grade"]
-STAFF_PAGES = ["contributions:staff_runs", "contributions:staff_parameters"]
+STAFF_PAGES = ["contributions:staff_runs", "contributions:staff_parameters", "contributions:staff_arrears"]
 
 
 def test_each_portal_renders_for_its_kind_only(
@@ -285,6 +292,55 @@ def test_upload_template_downloads(client, params, operator):
     response = _page(client, operator, "contributions:employer_declare_template")
     assert response.status_code == 200 and response.content[:2] == b"PK"
     assert load_workbook(io.BytesIO(response.content)).active["A1"].value == "证件号码"
+
+
+def _pay(system, employer, amount: str, paid_on: dt.date, ref: str = "B-1"):
+    return collection.payment_record(
+        actor=system,
+        source="bank",
+        external_ref=ref,
+        payer_type="employer",
+        payer_id=employer.pk,
+        amount=amount,
+        paid_on=paid_on,
+    )
+
+
+def test_payments_and_arrears_with_late_fees(client, system, params, employer, operator, hire, assess):
+    hire(employer, wage="12000")
+    assess()  # 4,563.00 due for 2026-01
+    bill = Bill.objects.get(payer_id=employer.pk)
+    _pay(system, employer, "1000.00", bill.due_date + dt.timedelta(days=10))  # 10 days late
+    payments = _page(client, operator, "contributions:employer_payments").content.decode()
+    assert "B-1" in payments and "1,000.00" in payments
+    page = client.get(reverse("contributions:employer_arrears")).content.decode()
+    # the late fee on the 1,000 paid 10 days late: 1,000 × 0.05 % × 10 = 5.00, settled first from
+    # the same payment, so 995.00 of principal was paid
+    fee = LateFee.objects.get(bill=bill)
+    assert fee.fee_fen == 500
+    outstanding = bill.total_fen - Bill.objects.get(pk=bill.pk).paid_fen
+    assert yuan(outstanding) in page
+    days = (timezone.localdate() - bill.due_date).days
+    assert f"<td>{days}</td>" in page
+    accrued = (outstanding * 500 * days + 500_000) // 1_000_000  # 0.05 %/day simple, to the fen
+    assert yuan(accrued) in page
+
+
+def test_staff_arrears_list_with_aging(client, system, params, employer, hire, assess, staff, accountant):
+    hire(employer, wage="12000")
+    assess()
+    page = _page(client, accountant, "contributions:staff_arrears").content.decode()
+    assert "北京示例科技有限公司" in page and "4,563.00" in page and "365天以上" in page
+    assert reverse("contributions:staff_employer_bills", args=[employer.pk]) in page
+    payer = client.get(reverse("contributions:staff_employer_bills", args=[employer.pk])).content.decode()
+    assert "欠缴本金" in payer and "4,563.00" in payer
+    dongcheng = _page(client, staff(Post.REVIEWER, DONGCHENG), "contributions:staff_arrears").content.decode()
+    assert "北京示例科技有限公司" not in dongcheng
+    other_region = client.get(
+        reverse("contributions:staff_arrears"), {"region_code": "110105", "min_days": 1}
+    )
+    assert other_region.status_code == 403
+    assert _page(client, staff(Post.ADMIN, "110000"), "contributions:staff_arrears").status_code == 403
 
 
 # ---------------------------------------------------------------- citizen portal

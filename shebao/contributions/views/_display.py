@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shebao.contributions.codes import BillStatus, LineKind, ParamKind, RunStatus
+from shebao.contributions.codes import BillStatus, LineKind, ParamKind, PaymentKind, PaymentSource, RunStatus
 from shebao.contributions.rules.rates import percent_text
 from shebao.kernel.rules.money import fen_to_yuan, format_yuan
 from shebao.kernel.rules.periods import Period
@@ -56,6 +56,20 @@ PARAM_KIND_LABELS = {
     ParamKind.BASE_YEAR_START: _("社保年度起始月"),
     ParamKind.INTEREST_METHOD: _("计息方法"),
     ParamKind.FLEXIBLE_BACKPAY_MONTHS: _("灵活就业中断补缴期限（月）"),
+}
+PAYMENT_SOURCE_LABELS = {
+    PaymentSource.BANK: _("银行"),
+    PaymentSource.TAX: _("税务"),
+    PaymentSource.API: _("接口"),
+    PaymentSource.COUNTER: _("窗口"),
+}
+PAYMENT_KIND_LABELS = {PaymentKind.PAYMENT: _("缴款"), PaymentKind.REVERSAL: _("冲正")}
+AGING_LABELS = {
+    "1-30": _("1–30天"),
+    "31-90": _("31–90天"),
+    "91-180": _("91–180天"),
+    "181-365": _("181–365天"),
+    ">365": _("365天以上"),
 }
 KEY_LABELS = {"insurance": _("险种"), "risk_class": _("风险类别"), "grade": _("档次（%）"), "year": _("年度")}
 INSURANCES = tuple(Insurance)
@@ -193,3 +207,66 @@ def history_months(lines, periods: list[int]) -> list[HistoryMonth]:
             )
         months.append(HistoryMonth(period, period_label(period), cells, yuan(ind_total), yuan(er_total)))
     return months
+
+
+def payment_rows(payments) -> list[dict]:
+    rows = []
+    for p in payments:
+        reversal = p.kind == PaymentKind.REVERSAL
+        rows.append(
+            {
+                "paid_on": p.paid_on,
+                "source": str(PAYMENT_SOURCE_LABELS.get(p.source, p.source)),
+                "reference": p.external_ref,
+                "kind": p.kind,
+                "kind_label": str(PAYMENT_KIND_LABELS.get(p.kind, p.kind)),
+                "amount": ("-" if reversal else "") + yuan(p.amount_fen),
+                "allocated": yuan(p.allocated_fen),
+                "unallocated": "" if reversal else yuan(max(p.amount_fen - p.allocated_fen, 0)),
+                "period": period_label(p.period) if p.period else "",
+            }
+        )
+    return rows
+
+
+def arrears_view(statement) -> dict:
+    """A payer's arrears statement (``arrears.payer_arrears``) for the page."""
+    return {
+        "on": statement.on,
+        "bills": [
+            {
+                "period_label": period_label(b.period),
+                "kind_label": str(LINE_KIND_LABELS.get(b.kind, b.kind)),
+                "due_date": b.due_date,
+                "total": yuan(b.total_fen),
+                "paid": yuan(b.paid_fen),
+                "outstanding": yuan(b.outstanding_fen),
+                "days": b.days_overdue,
+                "late_fee": yuan(b.late_fee_fen),
+            }
+            for b in statement.bills
+        ],
+        "late_fees": [
+            {
+                "period_label": period_label(c.period) if c.period else "",
+                "day": c.day,
+                "amount": yuan(c.amount_fen),
+                "paid": yuan(c.paid_fen),
+                "outstanding": yuan(c.outstanding_fen),
+            }
+            for c in statement.late_fees
+        ],
+        "fines": [
+            {"day": c.day, "reference": c.reference, "outstanding": yuan(c.outstanding_fen)}
+            for c in statement.fines
+        ],
+        "principal": yuan(statement.principal_fen),
+        "overdue": yuan(statement.overdue_fen),
+        "accrued": yuan(statement.accrued_late_fee_fen),
+        "open_late_fees": yuan(statement.open_late_fee_fen),
+        "total": yuan(statement.total_fen),
+        "fines_total": yuan(statement.fines_fen),
+        "credit": yuan(statement.credit_fen),
+        "has_credit": statement.credit_fen > 0,
+        "clear": not statement.bills and not statement.late_fees and not statement.fines,
+    }

@@ -12,16 +12,25 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from shebao.contributions import excel, selectors, services
+from shebao.contributions import arrears, collection, excel, selectors, services
 from shebao.contributions.codes import PayerType
 from shebao.contributions.sheet import SheetError
 from shebao.contributions.views import _reads, forms
 from shebao.contributions.views._common import SERVICE_ERRORS, parse_period, service_error
-from shebao.contributions.views._display import bill_rows, bill_totals, current_period, period_label, yuan
+from shebao.contributions.views._display import (
+    arrears_view,
+    bill_rows,
+    bill_totals,
+    current_period,
+    payment_rows,
+    period_label,
+    yuan,
+)
 from shebao.kernel.rules.money import fen_to_yuan
 from shebao.register import selectors as register_selectors
 from shebao.register.access import access_employer
@@ -273,3 +282,34 @@ def declare_template(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="wage-declaration-template.xlsx"'
     return response
+
+
+# ---------------------------------------------------------------- 缴费记录、欠费及滞纳金
+
+
+@never_cache
+@employer_required
+@require_GET
+def payments(request: HttpRequest) -> HttpResponse:
+    """缴费记录: payments received (bank, tax, counter), what was allocated, the credit held."""
+    employer = _employer(request)
+    rows = payment_rows(collection.payments_for_payer(payer_type=PayerType.EMPLOYER, payer_id=employer.id))
+    credit = collection.payer_credit_fen(payer_type=PayerType.EMPLOYER, payer_id=employer.id)
+    context = {"employer": employer, "payments": rows, "credit": yuan(credit), "has_credit": credit > 0}
+    return render(request, "contributions/employer/payments.html", context)
+
+
+@never_cache
+@employer_required
+@require_GET
+def arrears_statement(request: HttpRequest) -> HttpResponse:
+    """欠费及滞纳金: every unpaid bill with the late fee accrued to today, charged late fees, fines."""
+    employer = _employer(request)
+    statement = arrears.payer_arrears(
+        user=request.user, payer_type=PayerType.EMPLOYER, payer_id=employer.id, on=timezone.localdate()
+    )
+    return render(
+        request,
+        "contributions/employer/arrears.html",
+        {"employer": employer, "statement": arrears_view(statement)},
+    )

@@ -149,3 +149,14 @@ class ParameterForm(TypedForm):
         except ValueError:
             self.add_error("value", _("参数值应为整数"))
         return data
+
+
+class ArrearsFilterForm(TypedForm):
+    region_code = _region_field(_("区划"))
+    min_days = forms.IntegerField(
+        label=_("逾期天数至少"),
+        min_value=1,
+        max_value=10000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    page = forms.IntegerField(min_value=1, max_value=100000, required=False, widget=forms.HiddenInput)

@@ -9,24 +9,29 @@ Refusals raise ``AccessDenied``, which ``staff_required`` turns into the 403 pag
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shebao.accounts.access import AccessDenied, user_has_perm
+from shebao.accounts.access import AccessDenied, grant_for, user_has_perm
 from shebao.accounts.rules.permissions import Perm
-from shebao.contributions import assessment, selectors, services, tasks
+from shebao.contributions import arrears, assessment, selectors, services, tasks
 from shebao.contributions.codes import ParamKind, PayerType, RunStatus
 from shebao.contributions.views import _reads, forms
 from shebao.contributions.views._common import SERVICE_ERRORS, parse_period, service_error
 from shebao.contributions.views._display import (
+    AGING_LABELS,
     KEY_LABELS,
     PARAM_KIND_LABELS,
     RUN_STATUS_LABELS,
+    arrears_view,
     bill_rows,
     bill_totals,
     current_period,
@@ -253,7 +258,11 @@ def employer_bills(request: HttpRequest, employer_id: int) -> HttpResponse:
     selectors.authorise_employer_view(user=request.user, employer_id=employer_id)
     employer = access_employer(user=request.user, employer_id=employer_id)
     rows = bill_rows(selectors.bills_for_payer(payer_type=PayerType.EMPLOYER, payer_id=employer.id))
+    statement = arrears.payer_arrears(
+        user=request.user, payer_type=PayerType.EMPLOYER, payer_id=employer.id, on=timezone.localdate()
+    )
     context = {
+        "statement": arrears_view(statement),
         "payer_label": employer.name,
         "payer_detail": employer.uscc,
         "payer_url": reverse("register:staff_employer", args=[employer.id]),
@@ -274,7 +283,11 @@ def person_bills(request: HttpRequest, person_id: int) -> HttpResponse:
         person = access_person(user=request.user, person_id=person_id)
         label, detail, url = person.name, person.id_masked, reverse("register:staff_person", args=[person.id])
     rows = bill_rows(selectors.bills_for_payer(payer_type=PayerType.PERSON, payer_id=person_id))
+    statement = arrears.payer_arrears(
+        user=request.user, payer_type=PayerType.PERSON, payer_id=person_id, on=timezone.localdate()
+    )
     context = {
+        "statement": arrears_view(statement),
         "payer_label": label,
         "payer_detail": detail,
         "payer_url": url,
@@ -282,3 +295,80 @@ def person_bills(request: HttpRequest, person_id: int) -> HttpResponse:
         "totals": bill_totals(rows),
     }
     return render(request, "contributions/staff/payer_bills.html", context)
+
+
+# ---------------------------------------------------------------- 欠费
+
+
+ARREARS_PAGE = 50
+
+
+def _payer_link(user, row) -> dict:
+    """Name and page of a payer in the arrears list (the name only where the post may see it)."""
+    if row.payer_type == PayerType.EMPLOYER:
+        url = reverse("contributions:staff_employer_bills", args=[row.payer_id])
+        try:
+            name = access_employer(user=user, employer_id=row.payer_id).name
+        except AccessDenied:
+            name = _("单位编号 %(id)s") % {"id": row.payer_id}
+        return {"label": name, "kind": _("单位"), "url": url}
+    url = reverse("contributions:staff_person_bills", args=[row.payer_id])
+    name = _("人员编号 %(id)s") % {"id": row.payer_id}
+    if user_has_perm(user, Perm.PERSON_VIEW, row.region_code):
+        with contextlib.suppress(AccessDenied):
+            name = access_person(user=user, person_id=row.payer_id).name
+    return {"label": name, "kind": _("灵活就业"), "url": url}
+
+
+@never_cache
+@staff_required
+@require_GET
+def arrears_list(request: HttpRequest) -> HttpResponse:
+    """欠费: payers in arrears in a region today, largest first, with aging buckets."""
+    grant = grant_for(request.user, Perm.CONTRIBUTION_VIEW)
+    if grant is None:
+        raise AccessDenied(zh="您的岗位无权查看欠费", en="your post does not allow viewing arrears")
+    form = forms.ArrearsFilterForm(request.GET or {"region_code": grant.region_code, "min_days": 1})
+    page, context = None, {"form": form, "rows": [], "aging": [], "page": None}
+    if form.is_valid():
+        number = form.cleaned_data.get("page") or 1
+        try:
+            page = arrears.arrears_list(
+                user=request.user,
+                region_code=form.cleaned_data["region_code"],
+                on=timezone.localdate(),
+                min_days=form.cleaned_data["min_days"],
+                limit=ARREARS_PAGE,
+                offset=(number - 1) * ARREARS_PAGE,
+            )
+        except SERVICE_ERRORS as exc:
+            service_error(request, form, exc)
+        else:
+            query = request.GET.copy()
+            query["region_code"], query["min_days"] = (
+                form.cleaned_data["region_code"],
+                form.cleaned_data["min_days"],
+            )
+            query.pop("page", None)
+            context.update(
+                page=page,
+                on=page.on,
+                region_name=region_name(form.cleaned_data["region_code"]),
+                total=yuan(page.outstanding_fen),
+                aging=[{"label": str(AGING_LABELS[k]), "amount": yuan(v)} for k, v in page.buckets.items()],
+                rows=[
+                    {
+                        **_payer_link(request.user, r),
+                        "bills": r.bills,
+                        "outstanding": yuan(r.outstanding_fen),
+                        "buckets": [yuan(r.buckets.get(k, 0)) for k in AGING_LABELS],
+                        "oldest_due": r.oldest_due,
+                    }
+                    for r in page.rows
+                ],
+                bucket_labels=[str(v) for v in AGING_LABELS.values()],
+                number=number,
+                previous=f"?{query.urlencode()}&page={number - 1}" if number > 1 else "",
+                next=f"?{query.urlencode()}&page={number + 1}" if number * ARREARS_PAGE < page.payers else "",
+            )
+    return render(request, "contributions/staff/arrears.html", context)
