@@ -9,7 +9,7 @@ from ninja import Router, Status
 from shebao.accounts.access import AccessDenied
 from shebao.accounts.api_auth import api_auth
 from shebao.accounts.rules.permissions import UserKind
-from shebao.contributions import selectors, services
+from shebao.contributions import history, selectors, services
 from shebao.contributions.codes import PayerType
 from shebao.contributions.schemas import (
     ERRORS,
@@ -22,6 +22,7 @@ from shebao.contributions.schemas import (
     grade_out,
     line_out,
     periods_between,
+    plain,
 )
 from shebao.contributions.services import ContributionError
 from shebao.register import sources
@@ -78,3 +79,21 @@ def my_grade_change(request, payload: GradeIn):
     obj = services.flexible_grade_change(actor=request.auth, person_id=person_id, grade_pct=payload.grade_pct)
     return Status(201, grade_out(obj))
 
+
+@router.get(
+    "history",
+    response={200: list[dict], **ERRORS},
+    summary="我的缴费记录（按月、险种，含缴费状态） / My contribution history",
+)
+@api_errors
+def my_history(request, from_period: str, to_period: str):
+    months = history.person_contribution_history(
+        user=request.auth, person_id=_person_id(request), first_period=from_period, last_period=to_period
+    )
+    return plain(months)
+
+
+@router.get("account", response={200: dict, **ERRORS}, summary="我的个人账户对账单 / My account statement")
+@api_errors
+def my_account(request):
+    return plain(history.person_account_statement(user=request.auth, person_id=_person_id(request)))

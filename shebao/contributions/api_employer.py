@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from shebao.accounts.access import AccessDenied
 from shebao.accounts.api_auth import api_auth
 from shebao.accounts.rules.permissions import UserKind
-from shebao.contributions import arrears, collection, excel, selectors, services
+from shebao.contributions import arrears, collection, excel, history, selectors, services
 from shebao.contributions.codes import PayerType
 from shebao.contributions.schemas import (
     ERRORS,
@@ -111,6 +111,16 @@ def bill_list(request, limit: int = 60):
         payer_type=PayerType.EMPLOYER, payer_id=employer_id, limit=max(1, min(int(limit), 240))
     )
     return [bill_out(b) for b in bills]
+
+
+@router.get(
+    "bills/{period}/lines",
+    response={200: list[dict], **ERRORS},
+    summary="某月账单的职工明细 / Employees' lines behind a month's bill",
+)
+@api_errors
+def bill_lines(request, period: str):
+    return plain(history.employer_period_lines(user=request.auth, employer_id=_employer_id(request), period=period))
 
 
 @router.get("arrears", response={200: dict, **ERRORS}, summary="欠费与滞纳金 / My arrears and late fees")

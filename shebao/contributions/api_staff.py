@@ -19,6 +19,8 @@ from shebao.contributions import (
     assessment,
     backpay,
     collection,
+    history,
+    ledger_tasks,
     selectors,
     services,
     tasks,
@@ -30,8 +32,10 @@ from shebao.contributions.schemas import (
     BackPayEmployerIn,
     BackPayFlexibleIn,
     BillOut,
+    CreditsIn,
     ErrorOut,
     FineIn,
+    InterestIn,
     LineOut,
     NotFound,
     ParameterIn,
@@ -337,3 +341,68 @@ def backpay_flexible(request, payload: BackPayFlexibleIn):
         raise ContributionError(field="grade_pct", zh="缴费档次应为整数", en="the grade must be a whole number") from None
     return Status(201, _backpay_out(backpay.backpay_flexible(actor=request.auth, **data)))
 
+
+# --- personal accounts and history (ledger.py, history.py) ----------------------------------
+
+
+def _region_arg(value: object) -> str:
+    region = str(value or "").strip()
+    if len(region) != 6 or not region.isdigit():
+        raise ContributionError(field="region_code", zh="区划代码应为6位数字", en="the region must be a 6-digit code")
+    return region
+
+
+@router.post(
+    "account/credits",
+    response={202: dict, **ERRORS},
+    summary="个人账户记账（已实缴的所属期，后台执行） / Post account credits for a paid period",
+)
+@api_errors
+def account_credits(request, payload: CreditsIn):
+    region = _region_arg(payload.region_code)
+    period = parse_period(payload.period)
+    services._staff_grant(request.auth, Perm.ASSESSMENT_RUN, region)  # the task runs as the platform
+    result = ledger_tasks.account_post_credits_task.enqueue(str(period), region)
+    return Status(202, {"task_id": str(result.id), "status": str(result.status), "period": period_text(period)})
+
+
+@router.post(
+    "account/interest",
+    response={202: dict, **ERRORS},
+    summary="年度记账利息（后台执行） / Credit a year's account interest",
+)
+@api_errors
+def account_interest(request, payload: InterestIn):
+    region = _region_arg(payload.region_code)
+    try:
+        year = int(payload.year)
+    except (TypeError, ValueError):
+        raise ContributionError(field="year", zh="年度应为四位年份", en="the year must be a year") from None
+    services._staff_grant(request.auth, Perm.ASSESSMENT_RUN, region)
+    result = ledger_tasks.account_credit_interest_task.enqueue(year, region)
+    return Status(202, {"task_id": str(result.id), "status": str(result.status), "year": year})
+
+
+@router.get(
+    "persons/{int:person_id}/history",
+    response={200: list[dict], **ERRORS},
+    summary="个人缴费记录（按月、险种，含缴费状态） / A person's contribution history",
+)
+@api_errors
+def person_history(request, person_id: int, from_period: str, to_period: str):
+    require_staff_perm(user=request.auth, perm=Perm.CONTRIBUTION_VIEW)
+    months = history.person_contribution_history(
+        user=request.auth, person_id=person_id, first_period=from_period, last_period=to_period
+    )
+    return plain(months)
+
+
+@router.get(
+    "persons/{int:person_id}/account",
+    response={200: dict, **ERRORS},
+    summary="个人账户对账单 / A person's account statement",
+)
+@api_errors
+def person_account(request, person_id: int):
+    require_staff_perm(user=request.auth, perm=Perm.CONTRIBUTION_VIEW)
+    return plain(history.person_account_statement(user=request.auth, person_id=person_id))

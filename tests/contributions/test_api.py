@@ -419,11 +419,11 @@ def test_flexible_worker_grade_and_bills(token_client, make_user, system, params
     assert refused.status_code == 400 and refused.json()["field"] == "grade_pct"
 
 
-# --- collection and arrears (their modules' public functions) ----------------------
+# --- collection, arrears, history, ledger (their modules' public functions) ----------------------
 
 
-def test_payment_arrears_and_reversal(token_client, staff, reviewer, operator, employer, hire, assess):
-    hire(employer)
+def test_payment_arrears_reversal_and_history(token_client, staff, reviewer, operator, employer, hire, assess, make_user):
+    p = hire(employer)
     assess()
     statement = operator.get(EMPLOYER + "arrears?on=2026-03-01").json()
     assert statement["bills"][0]["outstanding"] == "4563.00" and statement["bills"][0]["late_fee"] != "0.00"
@@ -444,7 +444,16 @@ def test_payment_arrears_and_reversal(token_client, staff, reviewer, operator, e
     assert [x["external_ref"] for x in operator.get(EMPLOYER + "payments").json()] == ["C-1"]
     (bill,) = operator.get(EMPLOYER + "bills").json()
     assert bill["status"] == "paid"
-    assert token_client(staff(Post.REVIEWER, DONGCHENG)).get(f"{STAFF}payments?payer_type=employer&payer_id={employer.pk}").status_code == 403
+    lines = operator.get(EMPLOYER + "bills/202601/lines").json()
+    assert lines[0]["person_id"] == p.pk and lines[0]["status"] == "paid"
+    assert operator.get(EMPLOYER + "bills/2026x/lines").status_code == 400
+    citizen = token_client(make_user(kind=UserKind.CITIZEN, person_id=p.pk))
+    (month,) = citizen.get(ME + "history?from_period=202601&to_period=202601").json()
+    assert month["period"] == "202601" and month["status"] == "paid" and month["individual_total"] == "1263.00"
+    assert citizen.get(ME + "account").status_code == 200
+    assert citizen.get(ME + "history?from_period=202601&to_period=nope").status_code == 400
+    assert reviewer.get(f"{STAFF}persons/{p.pk}/history?from_period=202601&to_period=202601").status_code == 200
+    assert token_client(staff(Post.REVIEWER, DONGCHENG)).get(f"{STAFF}persons/{p.pk}/account").status_code == 403
     reversed_ = reviewer.post(f"{STAFF}payments/{made.json()['id']}/reverse", {"external_ref": "C-1R", "reason": "错账"})
     assert reversed_.status_code == 201, reversed_.content
     assert reversed_.json()["kind"] == "reversal"
@@ -463,3 +472,14 @@ def test_payments_csv_import_all_or_nothing(reviewer, employer, hire, assess):
     response = reviewer.post(STAFF + "payments/import", {"source": "bank"}, files={"file": SimpleUploadedFile("p.csv", bad)})
     assert response.status_code == 400 and response.json()["errors"][0]["row"] == 2
 
+
+def test_ledger_runs_are_authorised_then_enqueued(token_client, staff, accountant, params, settings):
+    settings.TASKS = IMMEDIATE
+    ok = accountant.post(STAFF + "account/credits", {"period": "202601", "region_code": "110000"})
+    assert ok.status_code == 202, ok.content
+    assert ok.json()["status"] == "SUCCESSFUL" and ok.json()["period"] == "202601"
+    assert accountant.post(STAFF + "account/credits", {"period": "2026", "region_code": "110000"}).status_code == 400
+    assert accountant.post(STAFF + "account/interest", {"year": "x", "region_code": "110000"}).json()["field"] == "year"
+    reviewer = token_client(staff(Post.REVIEWER, "110000"))
+    assert reviewer.post(STAFF + "account/credits", {"period": "202601", "region_code": "110000"}).status_code == 403
+    assert reviewer.post(STAFF + "account/interest", {"year": 2025, "region_code": "110000"}).status_code == 403
