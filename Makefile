@@ -36,11 +36,13 @@ migrate: demo-secrets
 
 seed: migrate
 	@$(DEMO_ENV) $(PY) manage.py seed_demo --persons $(PERSONS) --employers $(EMPLOYERS) --if-empty
+	@$(DEMO_ENV) $(PY) manage.py seed_contributions --if-empty
 
 run: seed
 	@$(DEMO_ENV) $(PY) manage.py demo_logins
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	@$(DEMO_ENV) $(VENV)/bin/granian --interface wsgi shebao.config.wsgi:application --host $(HOST) --port $(PORT) \
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop; a task worker runs alongside)"
+	@$(DEMO_ENV) $(PY) manage.py db_worker -v 0 & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	$(DEMO_ENV) $(VENV)/bin/granian --interface wsgi shebao.config.wsgi:application --host $(HOST) --port $(PORT) \
 	  --workers 2 --blocking-threads 4 --runtime-threads 1 --no-ws --access-log --log-level warning
 
 lint: install
