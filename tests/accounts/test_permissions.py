@@ -39,6 +39,9 @@ EXPECTED = {
         "enrolment.write",
         "contribution.view",
         "contribution.write",
+        "case.view",
+        "case.accept",
+        "appointment.desk",
     },
     Post.REVIEWER: {
         "person.view",
@@ -50,8 +53,22 @@ EXPECTED = {
         "enrolment.write",
         "contribution.view",
         "contribution.write",
+        "case.view",
+        "case.accept",
+        "case.review",
+        "case.recheck",
+        "complaint.handle",
     },
-    Post.AUDITOR: {"person.view", "person.reveal", "employer.view", "audit.view", "contribution.view"},
+    Post.AUDITOR: {
+        "person.view",
+        "person.reveal",
+        "employer.view",
+        "audit.view",
+        "contribution.view",
+        "case.view",
+        "case.recheck",
+        "complaint.handle",
+    },
     Post.FUND_ACCOUNTANT: {
         "employer.view",
         "fund.view",
@@ -59,7 +76,15 @@ EXPECTED = {
         "contribution.write",
         "assessment.run",
     },
-    Post.ADMIN: {"user.admin", "calendar.admin", "audit.view", "employer.view", "parameter.admin"},
+    Post.ADMIN: {
+        "user.admin",
+        "calendar.admin",
+        "audit.view",
+        "employer.view",
+        "parameter.admin",
+        "catalogue.admin",
+        "appointment.admin",
+    },
 }
 
 

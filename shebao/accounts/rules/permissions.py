@@ -55,6 +55,15 @@ class Perm(enum.StrEnum):
     CONTRIBUTION_WRITE = "contribution.write"  # declarations and payments on behalf of payers
     ASSESSMENT_RUN = "assessment.run"  # start 核定 runs, post interest
     PARAMETER_ADMIN = "parameter.admin"  # edit the effective-dated parameter tables
+    # 网上办事大厅 (service hall)
+    CASE_VIEW = "case.view"  # see applications (cases) in the post's region: workbench, case view
+    CASE_ACCEPT = "case.accept"  # 受理 / 不予受理, claim and assign
+    CASE_REVIEW = "case.review"  # 审核, 退回补正, 办结 of items without 复核
+    CASE_RECHECK = "case.recheck"  # 复核 of sensitive items (never by the same person as the 审核)
+    CATALOGUE_ADMIN = "catalogue.admin"  # edit service items and guides
+    APPOINTMENT_DESK = "appointment.desk"  # check arrivals in, call queue numbers
+    APPOINTMENT_ADMIN = "appointment.admin"  # halls, counters, time slots and capacity
+    COMPLAINT_HANDLE = "complaint.handle"  # reply to and close 投诉举报 routed to the post
 
 
 POST_PERMS: dict[Post, frozenset[Perm]] = {
@@ -68,6 +77,9 @@ POST_PERMS: dict[Post, frozenset[Perm]] = {
             Perm.ENROLMENT_WRITE,
             Perm.CONTRIBUTION_VIEW,
             Perm.CONTRIBUTION_WRITE,
+            Perm.CASE_VIEW,
+            Perm.CASE_ACCEPT,
+            Perm.APPOINTMENT_DESK,
         }
     ),
     Post.REVIEWER: frozenset(
@@ -81,16 +93,38 @@ POST_PERMS: dict[Post, frozenset[Perm]] = {
             Perm.ENROLMENT_WRITE,
             Perm.CONTRIBUTION_VIEW,
             Perm.CONTRIBUTION_WRITE,
+            Perm.CASE_VIEW,
+            Perm.CASE_ACCEPT,
+            Perm.CASE_REVIEW,
+            Perm.CASE_RECHECK,
+            Perm.COMPLAINT_HANDLE,
         }
     ),
     Post.AUDITOR: frozenset(
-        {Perm.PERSON_VIEW, Perm.PERSON_REVEAL, Perm.EMPLOYER_VIEW, Perm.AUDIT_VIEW, Perm.CONTRIBUTION_VIEW}
+        {
+            Perm.PERSON_VIEW,
+            Perm.PERSON_REVEAL,
+            Perm.EMPLOYER_VIEW,
+            Perm.AUDIT_VIEW,
+            Perm.CONTRIBUTION_VIEW,
+            Perm.CASE_VIEW,
+            Perm.CASE_RECHECK,
+            Perm.COMPLAINT_HANDLE,
+        }
     ),
     Post.FUND_ACCOUNTANT: frozenset(
         {Perm.EMPLOYER_VIEW, Perm.FUND_VIEW, Perm.CONTRIBUTION_VIEW, Perm.CONTRIBUTION_WRITE, Perm.ASSESSMENT_RUN}
     ),
     Post.ADMIN: frozenset(
-        {Perm.USER_ADMIN, Perm.CALENDAR_ADMIN, Perm.AUDIT_VIEW, Perm.EMPLOYER_VIEW, Perm.PARAMETER_ADMIN}
+        {
+            Perm.USER_ADMIN,
+            Perm.CALENDAR_ADMIN,
+            Perm.AUDIT_VIEW,
+            Perm.EMPLOYER_VIEW,
+            Perm.PARAMETER_ADMIN,
+            Perm.CATALOGUE_ADMIN,
+            Perm.APPOINTMENT_ADMIN,
+        }
     ),
 }
 

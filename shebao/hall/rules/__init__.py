@@ -1,0 +1,1 @@
+"""Pure rules of the service hall (workflow states and transitions, SLA arithmetic): no Django."""
