@@ -109,6 +109,7 @@ def throwaway_keys() -> dict[str, str]:
         "SHEBAO_SECRET_KEY": secrets.token_urlsafe(50),
         "SHEBAO_DATA_KEYS": "bench1:" + base64.b64encode(os.urandom(32)).decode(),
         "SHEBAO_BLIND_INDEX_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "SHEBAO_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),  # Ed25519 seed (receipts)
     }
 
 

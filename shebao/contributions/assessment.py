@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from shebao.accounts.rules.permissions import Perm
 from shebao.contributions import selectors
+from shebao.contributions.batchdb import batch_connection_tune, batch_transaction_tune
 from shebao.contributions.codes import BillStatus, LineKind, PayerType, RunStatus
 from shebao.contributions.models import (
     AssessmentChunk,
@@ -234,7 +235,7 @@ def _rowcount(cursor) -> int:
 def _run_chunk(run: AssessmentRun, sheet: RateSheet, sql: str, chunk: AssessmentChunk) -> int:
     params = _chunk_params(run, sheet, chunk)
     with transaction.atomic():
-        _tune_transaction()
+        batch_transaction_tune()
         with connection.cursor() as cursor:
             cursor.execute(_DELETE_CHUNK, params)
             cursor.execute(sql, params)
@@ -315,7 +316,7 @@ def _bills(run: AssessmentRun, sheet: RateSheet) -> None:
 
 def _finish(run: AssessmentRun, sheet: RateSheet) -> None:
     with transaction.atomic():
-        _tune_transaction()
+        batch_transaction_tune()
         _provisional_lines(run)
         _bills(run, sheet)
         bills = Bill.objects.filter(period=run.period, run_id=run.pk).exclude(status=BillStatus.VOID)
@@ -347,32 +348,12 @@ def _finish(run: AssessmentRun, sheet: RateSheet) -> None:
         )
 
 
-def _tune_for_batch() -> None:
-    """SQLite: a page cache big enough for the line index and in-memory temp B-trees for
-    this (batch) connection (PRAGMAs cannot change inside a transaction)."""
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB
-            cursor.execute("PRAGMA temp_store = MEMORY")
-
-
-def _tune_transaction() -> None:
-    """PostgreSQL, for the current batch transaction only: hash and sort in memory rather
-    than spilling the per-person CTEs and the bill aggregate to disk, and do not wait for
-    the WAL flush at each chunk's commit (a crash loses at most the last chunks, which are
-    then not marked done and are redone: the run stays exact)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-            cursor.execute("SET LOCAL synchronous_commit = off")
-
-
 def assessment_execute(*, run_id: int, progress: Progress | None = None) -> AssessmentRun:
     """Process the run's remaining chunks, then provisional lines, bills and totals."""
     run = AssessmentRun.objects.get(pk=run_id)
     if run.status == RunStatus.DONE:
         return run
-    _tune_for_batch()
+    batch_connection_tune()
     sheet = _sheet(run)
     sql = _chunk_sql(sheet)
     AssessmentRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=run.started_at or timezone.now())

@@ -57,6 +57,7 @@ from django.utils import timezone
 
 from shebao.accounts.rules.permissions import Perm
 from shebao.contributions import selectors
+from shebao.contributions.batchdb import batch_connection_tune, batch_transaction_tune
 from shebao.contributions.codes import ParamKind
 from shebao.contributions.models import AccountCredit, AccountYear, Bill, ContributionLine
 from shebao.contributions.rules.errors import ContributionRuleError
@@ -258,35 +259,41 @@ def _interest_sql(*, year: int, method: InterestMethod, rate_ppm: int, region: s
         f"DELETE FROM {_YEAR} WHERE year = {y} AND months = 12 "  # noqa: S608 - generated identifiers
         f"AND person_id >= %(lo)s AND person_id < %(hi)s{_region_filter(_YEAR, region)}"
     )
-    # The year's credits aggregated once per person (in index order, materialised), joined
-    # to last year's rows; persons with credits and no row for last year added by UNION ALL.
-    # Joins are on person_id only (Citus-friendly); no correlated aggregate.
+    # The year's credits aggregated once per person (in index order, materialised), fully
+    # joined to last year's rows of the chunk. Every table is read through its person-id
+    # range (an index range, never the whole table: the planner's statistics are stale in
+    # the middle of a run, so nothing may depend on them), joins are on person_id only
+    # (Citus-friendly) and there is no correlated aggregate.
+    rng = "person_id >= %(lo)s AND person_id < %(hi)s"
     insert = f"""
 WITH v AS MATERIALIZED (
   SELECT c.person_id, CAST(SUM(c.amount_fen) AS BIGINT) AS cr,
          CAST(SUM(c.amount_fen * ({y * 100 + 13} - c.period)) AS BIGINT) AS products
   FROM {_CREDIT} c
-  WHERE c.person_id >= %(lo)s AND c.person_id < %(hi)s
-    AND c.period >= {y * 100 + 1} AND c.period <= {y * 100 + 12}{_region_filter("c", region)}
+  WHERE c.{rng} AND c.period >= {y * 100 + 1} AND c.period <= {y * 100 + 12}{_region_filter("c", region)}
   GROUP BY c.person_id
 ),
+o AS MATERIALIZED (
+  SELECT person_id, closing_principal_fen, closing_interest_fen, months FROM {_YEAR}
+  WHERE year = {y - 1} AND {rng}
+),
+later AS MATERIALIZED (
+  SELECT DISTINCT person_id FROM {_YEAR} WHERE year >= {y} AND {rng}
+),
 s AS (
-  SELECT o.person_id, o.closing_principal_fen AS op, o.closing_interest_fen AS oi,
+  SELECT COALESCE(o.person_id, v.person_id) AS person_id,
+         COALESCE(o.closing_principal_fen, 0) AS op, COALESCE(o.closing_interest_fen, 0) AS oi,
          COALESCE(v.cr, 0) AS cr, COALESCE(v.products, 0) AS products
-  FROM {_YEAR} o LEFT JOIN v ON v.person_id = o.person_id
-  WHERE o.year = {y - 1} AND o.person_id >= %(lo)s AND o.person_id < %(hi)s{_region_filter("o", region)}
-    AND (o.months = 12 OR v.person_id IS NOT NULL)
-  UNION ALL
-  SELECT v.person_id, 0, 0, v.cr, v.products FROM v
-  WHERE NOT EXISTS (SELECT 1 FROM {_YEAR} p WHERE p.person_id = v.person_id AND p.year = {y - 1})
+  FROM o FULL OUTER JOIN v ON v.person_id = o.person_id
+  WHERE o.months = 12 OR v.person_id IS NOT NULL
 )
 INSERT INTO {_YEAR} (person_id, year, opening_principal_fen, opening_interest_fen, credits_fen,
     interest_on_opening_fen, interest_on_credits_fen, closing_principal_fen, closing_interest_fen,
     rate_ppm, method, months, credited_at)
 SELECT s.person_id, {y}, s.op, s.oi, s.cr, {on_opening}, {on_credits}, s.op + s.cr,
        s.oi + {on_opening} + {on_credits}, {int(rate_ppm)}, '{method.value}', 12, %(now)s
-FROM s
-WHERE NOT EXISTS (SELECT 1 FROM {_YEAR} z WHERE z.person_id = s.person_id AND z.year >= {y})
+FROM s LEFT JOIN later z ON z.person_id = s.person_id
+WHERE z.person_id IS NULL{_region_filter("s", region)}
 """  # noqa: S608 - identifiers, year, rate and method are generated; values are bound
     return delete, insert
 
@@ -350,14 +357,17 @@ def account_credit_interest(
         f"SELECT MIN(lo), MAX(hi) FROM (SELECT MIN(person_id) AS lo, MAX(person_id) AS hi FROM {_YEAR} "  # noqa: S608
         f"UNION ALL SELECT MIN(person_id), MAX(person_id) FROM {_CREDIT}) b"
     )
+    batch_connection_tune()
     chunks = _chunks(_bounds(bounds_sql, {}), size)
     delete, insert = _interest_sql(year=y, method=method, rate_ppm=rate, region=region)
     now = timezone.now()
     for done, (lo, hi) in enumerate(chunks, start=1):
         params = {**base, "lo": lo, "hi": hi, "now": now}
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(delete, params)
-            cursor.execute(insert, params)
+        with transaction.atomic():
+            batch_transaction_tune()
+            with connection.cursor() as cursor:
+                cursor.execute(delete, params)
+                cursor.execute(insert, params)
         if progress is not None:
             progress(done, len(chunks))
     with transaction.atomic():

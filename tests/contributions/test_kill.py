@@ -30,6 +30,7 @@ def _env(url: str) -> dict:
         SHEBAO_SECRET_KEY="kill-test-secret-key-0123456789abcdef0123456789",
         SHEBAO_DATA_KEYS="k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         SHEBAO_BLIND_INDEX_KEY="dGVzdC1ibGluZC1pbmRleC1rZXktMzItYnl0ZXMhISE=",
+        SHEBAO_SIGNING_KEY="a2lsbC10ZXN0LXNpZ25pbmctc2VlZC0wMDAwMDAwMDE=",
         SHEBAO_DEBUG="false",
         SHEBAO_ALLOWED_HOSTS="127.0.0.1",
         PYTHONDONTWRITEBYTECODE="1",
