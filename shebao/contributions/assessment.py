@@ -25,6 +25,7 @@ import json
 from collections.abc import Callable
 
 from django.db import connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from shebao.accounts.rules.permissions import Perm
@@ -35,6 +36,7 @@ from shebao.contributions.models import (
     AssessmentChunk,
     AssessmentRun,
     Bill,
+    BillPart,
     ContributionLine,
     FlexibleGrade,
     MonthlyDeclaration,
@@ -144,7 +146,7 @@ def _chunk_sql(sheet: RateSheet) -> str:
     employer_rates[Insurance.INJURY.value] = 0  # replaced by the class rate below
     er = (
         f"CASE WHEN a.employer_id IS NULL THEN 0 WHEN a.insurance = 'injury' "
-        f"THEN {_case('y.risk_class', sheet.injury_ppm)} ELSE {_case('a.insurance', employer_rates)} END"
+        f"THEN {_case('a.risk_class', sheet.injury_ppm)} ELSE {_case('a.insurance', employer_rates)} END"
     )
     ee = (
         f"CASE WHEN a.employer_id IS NULL THEN {_case('a.insurance', sheet.flexible_ppm)} "
@@ -168,24 +170,32 @@ grade AS MATERIALIZED (
     SELECT MAX(g2.effective_period) FROM {FlexibleGrade._meta.db_table} g2
     WHERE g2.person_id = g.person_id AND g2.effective_period <= %(period)s)
 ),
-payer AS MATERIALIZED (
-  SELECT a.person_id, a.ek, p.region_code, r.risk_class,
+emp AS MATERIALIZED (
+  SELECT m.person_id, m.employer_id, MAX(m.monthly_wage_fen) AS wage_fen FROM {t.employment} m
+  WHERE m.person_id >= %(lo)s AND m.person_id < %(hi)s
+    AND m.start_date <= %(last_day)s AND (m.end_date IS NULL OR m.end_date >= %(first_day)s)
+  GROUP BY m.person_id, m.employer_id
+),
+decl AS MATERIALIZED (
+  SELECT d.person_id, d.employer_id, d.wage_fen FROM {WageDeclaration._meta.db_table} d
+  WHERE d.person_id >= %(lo)s AND d.person_id < %(hi)s AND d.base_year = %(base_year)s
+),
+per AS MATERIALIZED (
+  SELECT p.id, p.region_code FROM {t.person} p
+  WHERE p.id >= %(lo)s AND p.id < %(hi)s AND p.region_code LIKE %(region)s AND p.life_status <> 'deceased'
+),
+y AS (
+  SELECT a.person_id, a.insurance, a.employer_id, p.region_code, r.risk_class,
     CASE WHEN a.employer_id IS NULL
          THEN ((({s} * COALESCE(gr.grade_pct, 60)) + 5000) / 10000) * 100
-         ELSE COALESCE(
-           d.wage_fen,
-           (SELECT MAX(m.monthly_wage_fen) FROM {t.employment} m
-             WHERE m.person_id = a.person_id AND m.employer_id = a.employer_id
-               AND m.start_date <= %(last_day)s AND (m.end_date IS NULL OR m.end_date >= %(first_day)s)),
-           {s}) END AS wage_fen
-  FROM (SELECT DISTINCT person_id, employer_id, ek FROM act) a
-  JOIN {t.person} p ON p.id = a.person_id
+         ELSE COALESCE(d.wage_fen, m.wage_fen, {s}) END AS wage_fen
+  FROM act a
+  JOIN per p ON p.id = a.person_id
   LEFT JOIN {t.employer} r ON r.id = a.employer_id
-  LEFT JOIN {WageDeclaration._meta.db_table} d
-    ON d.person_id = a.person_id AND d.employer_id = a.employer_id AND d.base_year = %(base_year)s
+  LEFT JOIN decl d ON d.person_id = a.person_id AND d.employer_id = a.employer_id
+  LEFT JOIN emp m ON m.person_id = a.person_id AND m.employer_id = a.employer_id
   LEFT JOIN grade gr ON gr.person_id = a.person_id AND a.employer_id IS NULL
-  WHERE p.region_code LIKE %(region)s AND p.life_status <> 'deceased'
-    AND a.ek NOT IN (SELECT pe.employer_id FROM {ProvisionalEmployer._meta.db_table} pe WHERE pe.run_id = %(run)s)
+  WHERE a.ek NOT IN (SELECT pe.employer_id FROM {ProvisionalEmployer._meta.db_table} pe WHERE pe.run_id = %(run)s)
 )
 INSERT INTO {ContributionLine._meta.db_table}
   (period, person_id, insurance, employer_id, region_code, kind, base_fen,
@@ -194,11 +204,11 @@ SELECT %(period)s, x.person_id, x.insurance, x.employer_id, x.region_code, 'norm
        x.er, x.ee, (x.base_fen * x.er + 500000) / 1000000, (x.base_fen * x.ee + 500000) / 1000000 + x.fixed,
        %(run)s
 FROM (
-  SELECT a.person_id, a.insurance, a.employer_id, y.region_code,
-    CASE WHEN y.wage_fen < {floor} THEN {floor} WHEN y.wage_fen > {ceiling} THEN {ceiling}
-         ELSE y.wage_fen END AS base_fen,
+  SELECT a.person_id, a.insurance, a.employer_id, a.region_code,
+    CASE WHEN a.wage_fen < {floor} THEN {floor} WHEN a.wage_fen > {ceiling} THEN {ceiling}
+         ELSE a.wage_fen END AS base_fen,
     {er} AS er, {ee} AS ee, {fixed} AS fixed
-  FROM act a JOIN payer y ON y.person_id = a.person_id AND y.ek = a.ek
+  FROM y a
 ) x
 """  # noqa: S608
 
@@ -224,6 +234,20 @@ _DELETE_CHUNK = (
 )
 
 
+_PAYER_TYPE = "CASE WHEN employer_id IS NULL THEN 'person' ELSE 'employer' END"
+_PAYER_ID = "COALESCE(employer_id, person_id)"
+
+# The chunk's lines of every kind (normal, back-payment…) summed per payer and kind.
+_PARTS_CHUNK = (
+    f"INSERT INTO {BillPart._meta.db_table} "  # noqa: S608 - constant identifiers
+    "(chunk_id, payer_type, payer_id, kind, region_code, employer_fen, individual_fen, lines) "
+    f"SELECT %(chunk)s, {_PAYER_TYPE}, {_PAYER_ID}, kind, MIN(region_code), SUM(employer_fen), "
+    f"SUM(individual_fen), COUNT(*) FROM {ContributionLine._meta.db_table} "
+    "WHERE period = %(period)s AND person_id >= %(lo)s AND person_id < %(hi)s AND region_code LIKE %(region)s "
+    f"GROUP BY {_PAYER_TYPE}, {_PAYER_ID}, kind"
+)
+
+
 def _rowcount(cursor) -> int:
     """Rows the last statement wrote (Python's sqlite3 reports -1 after WITH … INSERT)."""
     if cursor.rowcount >= 0:
@@ -240,6 +264,8 @@ def _run_chunk(run: AssessmentRun, sheet: RateSheet, sql: str, chunk: Assessment
             cursor.execute(_DELETE_CHUNK, params)
             cursor.execute(sql, params)
             written = _rowcount(cursor)
+            cursor.execute(f"DELETE FROM {BillPart._meta.db_table} WHERE chunk_id = %s", [chunk.pk])  # noqa: S608
+            cursor.execute(_PARTS_CHUNK, {**params, "chunk": chunk.pk})
         AssessmentChunk.objects.filter(pk=chunk.pk).update(lines=written, done_at=timezone.now())
         AssessmentRun.objects.filter(pk=run.pk).update(chunks_done=run.chunks.filter(done_at__isnull=False).count())
     return written
@@ -285,16 +311,26 @@ def _bills(run: AssessmentRun, sheet: RateSheet) -> None:
         "due": due_date(period=run.period, due_day=sheet.due_day),
         "now": timezone.now(),
     }
+    span = run.chunks.aggregate(lo=Min("lo"), hi=Max("hi"))
+    params["lo"], params["hi"] = span["lo"] or 0, span["hi"] or 0
+    part, chunk = BillPart._meta.db_table, AssessmentChunk._meta.db_table
+    # Lines outside the chunks' person ranges: provisional lines (no person) and lines of
+    # persons registered after the run started. Three index ranges, never a scan.
+    outside = " UNION ALL ".join(
+        f"SELECT {_PAYER_TYPE} AS payer_type, {_PAYER_ID} AS payer_id, kind, region_code, employer_fen, "  # noqa: S608
+        f"individual_fen, 1 AS lines FROM {line} WHERE period = %(period)s AND region_code LIKE %(region)s AND {cond}"
+        for cond in ("person_id IS NULL", "person_id < %(lo)s", "person_id >= %(hi)s")
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {bill} (period, payer_type, payer_id, kind, region_code, employer_fen, individual_fen,
                    total_fen, paid_fen, lines, status, due_date, run_id, updated_at)
             SELECT %(period)s, l.payer_type, l.payer_id, l.kind, MIN(l.region_code),
                    SUM(l.employer_fen), SUM(l.individual_fen), SUM(l.employer_fen) + SUM(l.individual_fen),
-                   0, COUNT(*), 'open', %(due)s, %(run)s, %(now)s
-            FROM (SELECT CASE WHEN employer_id IS NULL THEN 'person' ELSE 'employer' END AS payer_type,
-                         COALESCE(employer_id, person_id) AS payer_id, kind, region_code, employer_fen, individual_fen
-                  FROM {line} WHERE period = %(period)s AND region_code LIKE %(region)s) l
+                   0, SUM(l.lines), 'open', %(due)s, %(run)s, %(now)s
+            FROM (SELECT payer_type, payer_id, kind, region_code, employer_fen, individual_fen, lines FROM {part}
+                  WHERE chunk_id IN (SELECT c.id FROM {chunk} c WHERE c.run_id = %(run)s)
+                  UNION ALL {outside}) l
             WHERE l.payer_id IS NOT NULL
             GROUP BY l.payer_type, l.payer_id, l.kind
             ON CONFLICT (period, payer_type, payer_id, kind) DO UPDATE SET
@@ -310,6 +346,10 @@ def _bills(run: AssessmentRun, sheet: RateSheet) -> None:
             f"""UPDATE {bill} SET employer_fen = 0, individual_fen = 0, total_fen = 0, lines = 0,
                    status = CASE WHEN paid_fen > 0 THEN 'paid' ELSE 'void' END, run_id = %(run)s, updated_at = %(now)s
             WHERE period = %(period)s AND region_code LIKE %(region)s AND run_id <> %(run)s""",  # noqa: S608
+            params,
+        )
+        cursor.execute(
+            f"DELETE FROM {part} WHERE chunk_id IN (SELECT c.id FROM {chunk} c WHERE c.run_id = %(run)s)",  # noqa: S608
             params,
         )
 

@@ -190,6 +190,28 @@ class ContributionLine(models.Model):
         return f"line {self.period} person={self.person_id} {self.insurance}"
 
 
+class BillPart(models.Model):
+    """The sums of one assessment chunk's lines per payer and kind, written in the chunk's
+    transaction, so that the run's bills add up a few hundred thousand partial sums rather
+    than re-reading every line of the period. Removed when the run's bills are written.
+    Bulk table: one index, no foreign keys."""
+
+    chunk_id = models.BigIntegerField()
+    payer_type = models.CharField(max_length=10, choices=_choices(PayerType))
+    payer_id = models.BigIntegerField()
+    kind = models.CharField(max_length=12, choices=_choices(LineKind), default=LineKind.NORMAL)
+    region_code = models.CharField(max_length=6)
+    employer_fen = models.BigIntegerField()
+    individual_fen = models.BigIntegerField()
+    lines = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["chunk_id"], name="billpart_chunk")]
+
+    def __str__(self) -> str:
+        return f"bill part chunk={self.chunk_id} {self.payer_type}={self.payer_id} {self.kind}"
+
+
 class Bill(models.Model):
     """One bill per payer (employer or flexible worker), period and kind: the sums of its
     lines, what was paid against it, and when it falls due."""
