@@ -13,7 +13,7 @@ EMPLOYERS ?= 120
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run serve demo-secrets migrate seed test test-fast test-sqlite test-pg lint bench lock clean
+.PHONY: install run serve demo-secrets migrate seed test test-fast test-sqlite test-pg lint bench lock clean browser-deps
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,8 @@ install: $(STAMP)
 
 # Demo-only secrets, generated once into var/ (production passes real ones via env or *_FILE).
 DEMO_ENV = SHEBAO_SECRET_KEY_FILE=var/secrets/secret_key SHEBAO_DATA_KEYS_FILE=var/secrets/data_keys \
-           SHEBAO_BLIND_INDEX_KEY_FILE=var/secrets/blind_index_key SHEBAO_SECURE_COOKIES=false
+           SHEBAO_BLIND_INDEX_KEY_FILE=var/secrets/blind_index_key SHEBAO_SIGNING_KEY_FILE=var/secrets/signing_key \
+           SHEBAO_SECURE_COOKIES=false
 
 demo-secrets: install
 	@$(PY) scripts/demo_secrets.py var/secrets
@@ -37,6 +38,8 @@ migrate: demo-secrets
 seed: migrate
 	@$(DEMO_ENV) $(PY) manage.py seed_demo --persons $(PERSONS) --employers $(EMPLOYERS) --if-empty
 	@$(DEMO_ENV) $(PY) manage.py seed_contributions --if-empty
+	@$(DEMO_ENV) $(PY) manage.py seed_hall --if-empty
+	@$(DEMO_ENV) $(PY) manage.py seed_appointments --if-empty
 
 run: seed
 	@$(DEMO_ENV) $(PY) manage.py demo_logins
@@ -64,9 +67,22 @@ test-pg: install
 	  echo "*** PostgreSQL pass SKIPPED: $(PG_URL) is unreachable (CI would fail here) ***"; \
 	fi
 
-test: lint test-sqlite test-pg
+# Real-browser tests drive Debian's Chromium (never a downloaded Playwright build) and need a
+# CJK font for pages and PDFs. Installed once as root (CI runs as root on Debian 12).
+BROWSER_PKGS := chromium fonts-noto-cjk
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && [ -f $(CJK_FONT) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo; \
+	else echo "FAIL: browser tests need /usr/bin/chromium and $(CJK_FONT); run as root: apt-get install -y --no-install-recommends $(BROWSER_PKGS)"; exit 1; fi; \
+	echo "== installing $(BROWSER_PKGS) (apt)"; \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BROWSER_PKGS) >/dev/null && \
+	test -x /usr/bin/chromium && test -f $(CJK_FONT) || { echo "FAIL: installing $(BROWSER_PKGS) did not provide /usr/bin/chromium and $(CJK_FONT)"; exit 1; }
 
-test-fast: install
+test: lint browser-deps test-sqlite test-pg
+
+test-fast: install browser-deps
 	@$(PY) -m pytest -n 2 --dist loadfile -m "not slow" $(PYTEST_ARGS)
 
 bench: install

@@ -14,6 +14,8 @@ files = {
     "secret_key": lambda: secrets.token_urlsafe(50),
     "data_keys": lambda: "demo1:" + base64.b64encode(os.urandom(32)).decode(),
     "blind_index_key": lambda: base64.b64encode(os.urandom(32)).decode(),
+    # Ed25519 seed for signed receipts (电子签名确认)
+    "signing_key": lambda: base64.b64encode(os.urandom(32)).decode(),
 }
 for name, make in files.items():
     path = folder / name

@@ -100,3 +100,58 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
+
+
+class Mandate(models.Model):
+    """委托代办: a person authorises a community agent to file for them.
+
+    Granted online by the person (consent in the citizen portal) or recorded by
+    front-desk staff from a signed paper form; ``item_codes`` is empty for "all
+    items" or lists the service-item codes covered. Valid from ``valid_from`` to
+    ``valid_until`` (local dates, inclusive) unless revoked. ``person_id`` links by
+    id (accounts sits below register); ``person_region_code`` is the person's
+    参保管辖区划 when the mandate was recorded (staff lists are scoped by it).
+    """
+
+    CHANNEL_CHOICES = [("online", _("网上授权")), ("counter", _("窗口登记"))]
+
+    agent = models.ForeignKey(User, on_delete=models.PROTECT, related_name="mandates_held")
+    person_id = models.BigIntegerField(db_index=True)
+    person_region_code = models.CharField(max_length=6, blank=True, default="")
+    all_items = models.BooleanField(default=False)
+    item_codes = models.JSONField(default=list, blank=True)
+    valid_from = models.DateField()
+    valid_until = models.DateField()
+    channel = models.CharField(max_length=8, choices=CHANNEL_CHOICES)
+    evidence = models.CharField(_("授权依据"), max_length=500)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="mandates_recorded")
+    recorded_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="mandates_revoked"
+    )
+    revoke_reason = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["agent", "person_id"], name="mandate_agent_person_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gte=models.F("valid_from")), name="mandate_dates"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"mandate {self.pk}: agent {self.agent_id} for person {self.person_id}"
+
+    def covers(self, item_code: str) -> bool:
+        return self.all_items or item_code in (self.item_codes or [])
+
+    def status_on(self, day) -> str:
+        """ "revoked", "expired", "pending" (starts later) or "valid" on ``day``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if day > self.valid_until:
+            return "expired"
+        if day < self.valid_from:
+            return "pending"
+        return "valid"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+import re
 import secrets
 from collections.abc import Iterable
 
@@ -21,9 +22,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from shebao.accounts.access import Grant, grant_over_account, require_any_perm, require_perm
+from shebao.accounts.access import AccessDenied, Grant, grant_over_account, require_any_perm, require_perm
 from shebao.accounts.api_auth import hash_token, token_cache_clear
-from shebao.accounts.models import ApiToken, StaffPost, User
+from shebao.accounts.models import ApiToken, Mandate, StaffPost, User
 from shebao.accounts.rules import totp as totp_rules
 from shebao.accounts.rules.credentials import (
     check_region_code,
@@ -32,8 +33,8 @@ from shebao.accounts.rules.credentials import (
     new_slip_password,
 )
 from shebao.accounts.rules.errors import AccountError
-from shebao.accounts.rules.permissions import Perm, Post, UserKind
-from shebao.accounts.selectors import LOGIN_PURPOSE, user_posts
+from shebao.accounts.rules.permissions import Perm, Post, UserKind, region_covers
+from shebao.accounts.selectors import LOGIN_PURPOSE, mandate_get, person_directory, user_posts
 from shebao.kernel.audit import audit_record
 from shebao.kernel.crypto import blind_index
 from shebao.kernel.rules.identifiers import parse_person_id
@@ -769,3 +770,258 @@ def api_token_revoke(*, actor: User, token_id: int, now: dt.datetime | None = No
             post=post,
         )
         transaction.on_commit(token_cache_clear)
+
+
+# --- 委托代办 (mandates for community agents) ---------------------------------------------
+
+MANDATE_MAX_DAYS = 3 * 366  # an authorisation runs for at most about three years
+MANDATE_MAX_ITEMS = 50
+_ITEM_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}")
+ONLINE_CONSENT = "本人网上确认授权 / online consent by the person"
+
+
+def _mandate_error(field: str, code: str, zh: str, en: str) -> AccountError:
+    return AccountError(field=field, code=code, zh=zh, en=en)
+
+
+def _clean_item_codes(item_codes: list[str] | None) -> list[str] | None:
+    if item_codes is None:
+        return None
+    if isinstance(item_codes, str) or not isinstance(item_codes, list | tuple):
+        raise _mandate_error(
+            "item_codes", "invalid", "委托事项应为事项编码列表", "item_codes must be a list of item codes"
+        )
+    cleaned: list[str] = []
+    for raw in item_codes:
+        code = str(raw or "").strip()
+        if not _ITEM_CODE.fullmatch(code):
+            raise _mandate_error(
+                "item_codes",
+                "invalid",
+                f"事项编码“{code[:40]}”格式不正确",
+                f"the item code “{code[:40]}” is not valid (letters, digits, _ . -)",
+            )
+        if code not in cleaned:
+            cleaned.append(code)
+    if not cleaned:
+        raise _mandate_error(
+            "item_codes",
+            "required",
+            "请至少选择一个委托事项，或选择“全部事项”",
+            "choose at least one item, or all items",
+        )
+    if len(cleaned) > MANDATE_MAX_ITEMS:
+        raise _mandate_error(
+            "item_codes",
+            "too_many",
+            f"委托事项最多{MANDATE_MAX_ITEMS}项",
+            f"at most {MANDATE_MAX_ITEMS} items",
+        )
+    return cleaned
+
+
+def _clean_valid_until(value, *, today: dt.date) -> dt.date:
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else None
+    elif isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            value = None
+    if not isinstance(value, dt.date):
+        raise _mandate_error(
+            "valid_until",
+            "invalid",
+            "请填写有效期截止日期（年-月-日）",
+            "valid_until must be a date (YYYY-MM-DD)",
+        )
+    if value < today:
+        raise _mandate_error(
+            "valid_until", "past", "有效期截止日期不能早于今天", "valid_until must not be before today"
+        )
+    if (value - today).days > MANDATE_MAX_DAYS:
+        raise _mandate_error(
+            "valid_until", "too_long", "委托有效期最长三年", "a mandate may run for at most three years"
+        )
+    return value
+
+
+def _mandate_person(person_id):
+    person = person_directory(person_id=person_id)
+    if person is None:
+        raise _mandate_error("person_id", "not_found", "参保人不存在", "no such person")
+    return person
+
+
+def _mandate_audit(mandate: Mandate) -> dict[str, object]:
+    return {
+        "agent_id": mandate.agent_id,
+        "person_id": mandate.person_id,
+        "items": "all" if mandate.all_items else list(mandate.item_codes),
+        "valid_from": mandate.valid_from,
+        "valid_until": mandate.valid_until,
+        "channel": mandate.channel,
+        "evidence": mandate.evidence,
+    }
+
+
+def mandate_grant(
+    *,
+    actor: User,
+    agent_id: int,
+    person_id: int,
+    item_codes: list[str] | None,
+    valid_until: dt.date,
+    evidence: str,
+    now: dt.datetime | None = None,
+) -> Mandate:
+    """委托代办: authorise the agent ``agent_id`` to file for ``person_id`` — all items
+    (``item_codes=None``) or the listed item codes — from today to ``valid_until``.
+
+    By the person themself (a citizen account linked to the person: online consent;
+    ``evidence`` may be blank) or recorded by staff holding 个人业务 in the person's
+    region from a signed paper form (``evidence`` names the form or its reference).
+    The agent must be an active community agent whose region covers the person's.
+    One valid mandate per agent and person: revoke the old one to change it.
+    """
+    now = _now(now)
+    today = timezone.localdate(now)
+    person = _mandate_person(person_id)
+    grant: Grant | None = None
+    kind = getattr(actor, "kind", None)
+    if kind == UserKind.CITIZEN and actor.is_active:
+        if actor.person_id is None or actor.person_id != person.id:
+            raise AccessDenied(zh="只能为本人办理委托授权", en="you may only grant a mandate for yourself")
+        channel = "online"
+    elif kind == UserKind.STAFF:
+        grant = require_perm(actor, Perm.PERSON_WRITE, person.region_code)
+        channel = "counter"
+    else:
+        raise AccessDenied(
+            zh="委托授权须由本人网上确认或由窗口人员依书面授权书登记",
+            en="a mandate is granted by the person online or recorded by front-desk staff from a signed form",
+        )
+    if person.is_deceased:
+        raise _mandate_error(
+            "person_id", "deceased", "该参保人已登记死亡，不能委托", "the person is registered as deceased"
+        )
+    evidence = (evidence or "").strip()
+    if channel == "online" and not evidence:
+        evidence = ONLINE_CONSENT
+    if not evidence:
+        raise _mandate_error(
+            "evidence",
+            "required",
+            "请填写书面授权书的编号或说明",
+            "the reference or description of the signed authorisation form is required",
+        )
+    if len(evidence) > 500:
+        raise _mandate_error(
+            "evidence", "too_long", "授权依据最多500字", "the evidence is at most 500 characters"
+        )
+    codes = _clean_item_codes(item_codes)
+    until = _clean_valid_until(valid_until, today=today)
+    with transaction.atomic():
+        # Lock the agent's row: two grants at once for the same agent are serialised,
+        # so the "one valid mandate per agent and person" check below holds.
+        agent = User.objects.select_for_update().filter(pk=agent_id).first()
+        if agent is None or agent.kind != UserKind.AGENT or not agent.is_active:
+            raise _mandate_error(
+                "agent_id",
+                "not_agent",
+                "受托人不是有效的社区代办员",
+                "the agent is not an active community agent",
+            )
+        if not region_covers(agent.region_code, person.region_code):
+            raise _mandate_error(
+                "agent_id",
+                "other_region",
+                "该代办员所在社区不负责此参保人的辖区",
+                "this agent's community does not serve the person's region",
+            )
+        existing = Mandate.objects.filter(
+            agent_id=agent.pk, person_id=person.id, revoked_at__isnull=True, valid_until__gte=today
+        ).exists()
+        if existing:
+            raise _mandate_error(
+                "agent_id",
+                "exists",
+                "该代办员已有您的有效委托，如需变更请先撤销原委托",
+                "this agent already holds a valid mandate from the person: revoke it first to change it",
+            )
+        mandate = Mandate.objects.create(
+            agent=agent,
+            person_id=person.id,
+            person_region_code=person.region_code,
+            all_items=codes is None,
+            item_codes=codes or [],
+            valid_from=today,
+            valid_until=until,
+            channel=channel,
+            evidence=evidence,
+            recorded_by=actor,
+            recorded_at=now,
+        )
+        audit_record(
+            action="mandate.grant",
+            object_type="mandate",
+            object_id=mandate.pk,
+            after=_mandate_audit(mandate),
+            actor=actor,
+            post=grant.post if grant else "",
+        )
+    return mandate
+
+
+def mandate_revoke(
+    *, actor: User, mandate_id: int, reason: str = "", now: dt.datetime | None = None
+) -> Mandate:
+    """Revoke a mandate at once: by the person who gave it (reason optional) or by staff
+    with 个人业务 in the person's region (reason required). Compare-and-set: of two
+    revocations at once exactly one succeeds; the other gets "already revoked"."""
+    now = _now(now)
+    mandate = mandate_get(mandate_id=mandate_id)
+    if mandate is None:
+        raise AccessDenied(zh="委托不存在或无权访问", en="no such mandate, or access denied")
+    reason = (reason or "").strip()
+    grant: Grant | None = None
+    kind = getattr(actor, "kind", None)
+    if kind == UserKind.CITIZEN and actor.is_active and actor.person_id == mandate.person_id:
+        reason = reason or "本人撤销 / revoked by the person"
+    elif kind == UserKind.STAFF:
+        person = _mandate_person(mandate.person_id)
+        grant = require_perm(actor, Perm.PERSON_WRITE, person.region_code)
+        if not reason:
+            raise _mandate_error(
+                "reason", "required", "请填写撤销原因", "a reason for the revocation is required"
+            )
+    else:
+        raise AccessDenied(zh="委托不存在或无权访问", en="no such mandate, or access denied")
+    if len(reason) > 200:
+        raise _mandate_error(
+            "reason", "too_long", "撤销原因最多200字", "the reason is at most 200 characters"
+        )
+    with transaction.atomic():
+        changed = Mandate.objects.filter(pk=mandate.pk, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_by=actor, revoke_reason=reason
+        )
+        if not changed:
+            raise _mandate_error(
+                "mandate_id", "already_revoked", "该委托已撤销", "this mandate is already revoked"
+            )
+        audit_record(
+            action="mandate.revoke",
+            object_type="mandate",
+            object_id=mandate.pk,
+            before={"revoked": False},
+            after={
+                "revoked": True,
+                "reason": reason,
+                "person_id": mandate.person_id,
+                "agent_id": mandate.agent_id,
+            },
+            actor=actor,
+            post=grant.post if grant else "",
+        )
+    mandate.refresh_from_db()
+    return mandate

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from shebao.accounts import views
+from shebao.accounts import views, views_mandates
 
 app_name = "accounts"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("password/", views.password_change, name="password_change"),
     path("otp/", views.otp_verify, name="otp_verify"),
     path("otp/enrol/", views.otp_enrol, name="otp_enrol"),
+    path("mandates/", views_mandates.mandates, name="mandates"),
+    path("mandates/<int:mandate_id>/revoke/", views_mandates.mandate_revoke, name="mandate_revoke"),
     path("admin/users/", views.user_list, name="user_list"),
     path("admin/users/new-staff/", views.staff_create, name="staff_create"),
     path("admin/users/<int:user_id>/", views.user_detail, name="user_detail"),

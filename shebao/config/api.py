@@ -6,9 +6,23 @@ One router module per audience; each app contributes its routers here.
 from ninja import NinjaAPI
 
 from shebao.accounts.api import router as accounts_router
+from shebao.accounts.api_agent import router as mandates_agent_router
+from shebao.accounts.api_citizen import router as mandates_citizen_router
+from shebao.accounts.api_staff import router as mandates_staff_router
+from shebao.appointments.api_citizen import router as appointments_citizen_router
+from shebao.appointments.api_staff import router as appointments_staff_router
+from shebao.certificates.api_citizen import router as certificates_citizen_router
+from shebao.certificates.api_public import router as certificates_public_router
+from shebao.certificates.api_staff import router as certificates_staff_router
+from shebao.complaints.api_citizen import router as complaints_citizen_router
+from shebao.complaints.api_public import router as complaints_public_router
+from shebao.complaints.api_staff import router as complaints_staff_router
 from shebao.contributions.api_citizen import router as contributions_citizen_router
 from shebao.contributions.api_employer import router as contributions_employer_router
 from shebao.contributions.api_staff import router as contributions_staff_router
+from shebao.hall.api_citizen import router as hall_citizen_router
+from shebao.hall.api_employer import router as hall_employer_router
+from shebao.hall.api_staff import router as hall_staff_router
 from shebao.register.api_citizen import router as register_citizen_router
 from shebao.register.api_employer import router as register_employer_router
 from shebao.register.api_staff import router as register_staff_router
@@ -21,9 +35,23 @@ api = NinjaAPI(
 )
 
 api.add_router("/auth/", accounts_router)
+api.add_router("/me/complaints/", complaints_citizen_router)
+api.add_router("/public/complaints/", complaints_public_router)
+api.add_router("/staff/complaints/", complaints_staff_router)
+api.add_router("/me/mandates/", mandates_citizen_router)
+api.add_router("/agent/mandates/", mandates_agent_router)
+api.add_router("/staff/mandates/", mandates_staff_router)
+api.add_router("/me/appointments/", appointments_citizen_router)
+api.add_router("/staff/appointments/", appointments_staff_router)
+api.add_router("/me/certificates/", certificates_citizen_router)
+api.add_router("/public/certificates/", certificates_public_router)
+api.add_router("/staff/certificates/", certificates_staff_router)
 api.add_router("/staff/contributions/", contributions_staff_router)
 api.add_router("/employer/contributions/", contributions_employer_router)
 api.add_router("/me/contributions/", contributions_citizen_router)
+api.add_router("/me/hall/", hall_citizen_router)
+api.add_router("/employer/hall/", hall_employer_router)
+api.add_router("/staff/hall/", hall_staff_router)
 api.add_router("/staff/", register_staff_router)
 api.add_router("/me/", register_citizen_router)
 api.add_router("/employer/", register_employer_router)

@@ -26,6 +26,12 @@ CSRF_TRUSTED_ORIGINS = env.env_list("SHEBAO_CSRF_TRUSTED_ORIGINS", [])
 # key is separate so that lookups survive a rotation of the encryption key.
 SHEBAO_DATA_KEYS = env.env_str("SHEBAO_DATA_KEYS") or ""
 SHEBAO_BLIND_INDEX_KEY = env.env_str("SHEBAO_BLIND_INDEX_KEY") or ""
+# Signed receipts (电子签名确认, ADR 0011): the active Ed25519 private key (base64 of the
+# 32-byte seed, or a PKCS#8 PEM block) and the retired public keys still published for
+# verification (comma-separated base64 of the 32-byte raw public keys).
+SHEBAO_SIGNING_ENABLED = env.env_bool("SHEBAO_SIGNING_ENABLED", True)
+SHEBAO_SIGNING_KEY = env.env_str("SHEBAO_SIGNING_KEY") or ""
+SHEBAO_SIGNING_PUBLIC_KEYS = env.env_str("SHEBAO_SIGNING_PUBLIC_KEYS") or ""
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -143,6 +149,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = SHEBAO_MAX_UPLOAD_BYTES
 # The city this installation serves (GB/T 2260 code); the demo is Beijing.
 SHEBAO_CITY_CODE = env.env_str("SHEBAO_CITY_CODE", "110000") or "110000"
 SHEBAO_CITY_NAME = env.env_str("SHEBAO_CITY_NAME", "北京市") or "北京市"
+# How the accounts app (below the register in the app map) looks up a person for
+# 委托代办 mandates: a callable ``(*, person_id=None, id_number=None) -> brief | None``.
+SHEBAO_PERSON_DIRECTORY = "shebao.register.selectors.person_brief"
+# Where citizens reach this installation from outside: absolute links printed on paper
+# (the QR code of a 参保证明 points to <base>/verify/<code>).
+SHEBAO_PUBLIC_BASE_URL = (env.env_str("SHEBAO_PUBLIC_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,8 @@ os.environ.setdefault(
     "k2:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=,k1:ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=",
 )
 os.environ.setdefault("SHEBAO_BLIND_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktMzItYnl0ZXMhISE=")
+# Ed25519 seed for signed receipts (base64 of b"shebao-test-signing-seed-0000001").
+os.environ.setdefault("SHEBAO_SIGNING_KEY", "c2hlYmFvLXRlc3Qtc2lnbmluZy1zZWVkLTAwMDAwMDE=")
 os.environ.setdefault("SHEBAO_DATABASE_URL", "sqlite:///var/test.sqlite3")
 os.environ.setdefault("SHEBAO_SECURE_COOKIES", "false")
 

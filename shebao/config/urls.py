@@ -11,5 +11,10 @@ urlpatterns = [
     path("accounts/", include("shebao.accounts.urls")),
     path("", include("shebao.register.urls")),
     path("", include("shebao.contributions.urls")),
+    path("", include("shebao.certificates.urls")),
+    path("", include("shebao.kernel.urls")),
+    path("", include("shebao.appointments.urls")),
+    path("", include("shebao.hall.urls")),
+    path("", include("shebao.complaints.urls")),
     path("", include("shebao.web.urls")),
 ]

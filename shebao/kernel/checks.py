@@ -35,3 +35,19 @@ def check_configuration(app_configs, **kwargs):
     if not (len(city) == 6 and city.isdigit()):
         errors.append(Error(f"SHEBAO_CITY_CODE={city!r} is not a 6-digit GB/T 2260 code", id="shebao.E004"))
     return errors
+
+
+@register(Tags.security, deploy=False)
+def check_signing_keys(app_configs, **kwargs):
+    """电子签名确认: a missing or unreadable signing key when signing is enabled."""
+    from shebao.kernel.signing import signing_configuration_problems
+
+    return [
+        Error(
+            problem,
+            hint="set SHEBAO_SIGNING_KEY=base64(32-byte Ed25519 seed) or SHEBAO_SIGNING_KEY_FILE; "
+            "`make run` generates one under var/secrets; SHEBAO_SIGNING_ENABLED=false turns signing off",
+            id="shebao.E005",
+        )
+        for problem in signing_configuration_problems()
+    ]

@@ -115,3 +115,18 @@ class DataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_label} read {self.subject_type}:{self.subject_id} ({self.fields})"
+
+
+class SigningKey(models.Model):
+    """A public key that has signed receipts (电子签名确认), kept for as long as the
+    receipts it signed must verify. Recorded the first time a key signs, so that a
+    rotation that forgets to list the old key in SHEBAO_SIGNING_PUBLIC_KEYS still
+    publishes it. Private keys are never stored here (see ``shebao.kernel.signing``)."""
+
+    key_id = models.CharField(max_length=16, primary_key=True)  # first 16 hex of SHA-256(raw public key)
+    alg = models.CharField(max_length=16, default="Ed25519")
+    public_key = models.CharField(max_length=64)  # base64url of the 32-byte raw public key
+    first_used_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.alg}:{self.key_id}"

@@ -5,6 +5,7 @@ loaded through ``shebao.register.access``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 
@@ -317,3 +318,60 @@ def person_access_log(*, person_id, limit: int = 200) -> list[AccessLogItem]:
         )
     items.sort(key=lambda item: item.at, reverse=True)
     return items[:limit]
+
+
+CARD_ACTIONS = ("card.report_lost", "card.cancel_loss", "card.replace_request", "card.replace_complete")
+
+
+def card_history(*, person_id) -> list[AuditEntry]:
+    """The social security card's history (挂失, 解挂, 补换), newest first: the ``card.*``
+    audit entries of the person, each with the before/after status and number."""
+    return list(
+        AuditEntry.objects.filter(
+            object_type="person", object_id=str(person_id), action__in=CARD_ACTIONS
+        ).order_by("-seq")
+    )
+
+
+def card_voided_numbers(*, person_id) -> set[str]:
+    """Card numbers voided by a replacement request for this person."""
+    voided = set()
+    for after in AuditEntry.objects.filter(
+        object_type="person", object_id=str(person_id), action="card.replace_request"
+    ).values_list("after", flat=True):
+        number = json.loads(after or "{}").get("voided_card_number")
+        if number:
+            voided.add(number)
+    return voided
+
+
+@dataclass(frozen=True)
+class PersonBrief:
+    """What other apps below the register may know of a person (for 委托代办)."""
+
+    id: int
+    name: str
+    id_masked: str
+    region_code: str
+    is_deceased: bool
+
+
+def person_brief(*, person_id=None, id_number: str | None = None) -> PersonBrief | None:
+    """A person by id or by ID number, as a ``PersonBrief`` (None when there is none).
+    Wired into accounts through ``settings.SHEBAO_PERSON_DIRECTORY``."""
+    if id_number is not None:
+        person = person_by_id_number(id_number=id_number)
+    else:
+        try:
+            person = Person.objects.filter(pk=int(person_id)).first()
+        except (TypeError, ValueError):
+            person = None
+    if person is None:
+        return None
+    return PersonBrief(
+        id=person.pk,
+        name=person.name,
+        id_masked=person.id_masked,
+        region_code=person.region_code,
+        is_deceased=person.is_deceased,
+    )

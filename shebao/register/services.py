@@ -19,7 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shebao.accounts.access import AccessDenied, Grant
-from shebao.accounts.rules.permissions import Perm
+from shebao.accounts.rules.permissions import Perm, UserKind
+from shebao.accounts.selectors import mandate_require
 from shebao.kernel.audit import audit_batch, audit_record
 from shebao.kernel.crypto import blind_index
 from shebao.kernel.divisions import division_exists_now, person_id_check, uscc_check, warning_message
@@ -63,6 +64,7 @@ from shebao.register.rules.validation import (
     mask_phone,
     parse_date,
 )
+from shebao.register.selectors import card_voided_numbers
 
 ID_BLIND_PURPOSE = "person.id_number"
 MIN_WORKING_AGE = 16  # 劳动法 art. 15
@@ -1585,11 +1587,205 @@ def employment_batch_import(*, actor, employer_id: int, kind: str, file) -> Batc
     return BatchResult(ok=True, processed=len(cleaned), warnings=warnings)
 
 
+# ---------------------------------------------------------------------------
+# 社保卡挂失 / 解挂 / 补换 (social security card loss, cancelling a loss, replacement)
+#
+# The card's history is the audit trail: every change writes one ``card.*`` entry on
+# the person with the before/after status and number (``selectors.card_history``).
+# Who may act: the person themself (a citizen account linked to the person), staff
+# with 个人业务 (PERSON_WRITE) in the person's region, the platform, or a community
+# agent holding a valid mandate (委托代办) for the person and the item code below
+# (the hall checks the mandate too; this is the second, independent check).
+
+# Service-item codes of the hall catalogue (shebao/hall/items/card.py) that a mandate must cover.
+CARD_ITEM_REPORT_LOST = "card_report_lost"  # 社保卡挂失
+CARD_ITEM_CANCEL_LOSS = "card_cancel_loss"  # 社保卡解挂
+CARD_ITEM_REPLACE = "card_replace"  # 社保卡补换 (request and completion)
+
+
+def _authorise_card(*, actor, person: Person, item_code: str) -> Grant | None:
+    if access.is_system(actor):
+        return None
+    if not access._live(actor):
+        raise access._denied_person()
+    if actor.kind == UserKind.CITIZEN:
+        if actor.person_id is not None and actor.person_id == person.pk:
+            return None
+        raise access._denied_person()
+    if actor.kind == UserKind.AGENT:
+        mandate_require(agent=actor, person_id=person.pk, item_code=item_code)
+        return None
+    return access.authorise_person(user=actor, person=person, perm=Perm.PERSON_WRITE)
+
+
+def _card_person(*, actor, person_id, item_code: str) -> tuple[Person, Grant | None]:
+    person = _lock_person(person_id)
+    grant = _authorise_card(actor=actor, person=person, item_code=item_code)
+    if person.is_deceased:
+        raise RegisterError(
+            field="person_id",
+            zh="该人员已登记死亡，不能办理社保卡业务",
+            en="this person is registered as deceased: no card services",
+        )
+    return person, grant
+
+
+_CARD_STATUS_ZH = {
+    CardStatus.NONE: "未制卡",
+    CardStatus.NORMAL: "正常",
+    CardStatus.LOST: "挂失",
+    CardStatus.REPLACING: "补换中",
+    CardStatus.CANCELLED: "注销",
+}
+
+
+def _card_state_error(person: Person, *, allowed: tuple[CardStatus, ...], what_zh: str, what_en: str):
+    current = CardStatus(person.card_status)
+    allowed_zh = "、".join(f"“{_CARD_STATUS_ZH[s]}”" for s in allowed)
+    allowed_en = " or ".join(f"“{s.value}”" for s in allowed)
+    return RegisterError(
+        field="card_status",
+        zh=f"社保卡当前状态为“{_CARD_STATUS_ZH[current]}”，不能{what_zh}（须为{allowed_zh}）",
+        en=f"the card is “{current.value}”: it cannot be {what_en} (it must be {allowed_en})",
+    )
+
+
+def _card_write(
+    *, actor, person: Person, grant: Grant | None, action: str, status: CardStatus, number: str, extra: dict
+) -> Person:
+    before = {"card_status": person.card_status, "card_number": person.card_number}
+    person.card_status = status.value
+    person.card_number = number
+    person.save(update_fields=["card_status", "card_number", "updated_at"])
+    audit_record(
+        action=action,
+        object_type="person",
+        object_id=person.pk,
+        before=before,
+        after={"card_status": person.card_status, "card_number": person.card_number, **extra},
+        actor=actor,
+        post=_post(grant),
+    )
+    return person
+
+
+def card_report_lost(*, actor, person_id: int, reason: str = "") -> Person:
+    """挂失: takes effect at once (NORMAL → LOST), before any review."""
+    reason = clean_text(reason, field="reason", max_length=200)
+    with transaction.atomic():
+        person, grant = _card_person(actor=actor, person_id=person_id, item_code=CARD_ITEM_REPORT_LOST)
+        if person.card_status != CardStatus.NORMAL:
+            raise _card_state_error(
+                person, allowed=(CardStatus.NORMAL,), what_zh="挂失", what_en="reported lost"
+            )
+        return _card_write(
+            actor=actor,
+            person=person,
+            grant=grant,
+            action="card.report_lost",
+            status=CardStatus.LOST,
+            number=person.card_number,
+            extra={"reason": reason},
+        )
+
+
+def card_cancel_loss(*, actor, person_id: int) -> Person:
+    """解挂: the card was found (LOST → NORMAL)."""
+    with transaction.atomic():
+        person, grant = _card_person(actor=actor, person_id=person_id, item_code=CARD_ITEM_CANCEL_LOSS)
+        if person.card_status != CardStatus.LOST:
+            raise _card_state_error(
+                person, allowed=(CardStatus.LOST,), what_zh="解除挂失", what_en="released from a loss report"
+            )
+        return _card_write(
+            actor=actor,
+            person=person,
+            grant=grant,
+            action="card.cancel_loss",
+            status=CardStatus.NORMAL,
+            number=person.card_number,
+            extra={},
+        )
+
+
+def card_replace_request(*, actor, person_id: int, reason: str) -> Person:
+    """补换 requested (LOST or NORMAL → REPLACING): the old card number is void from now."""
+    reason = clean_text(reason, field="reason", max_length=200)
+    if not reason:
+        raise RegisterError(
+            field="reason", zh="请填写补换原因", en="a reason for the replacement is required"
+        )
+    with transaction.atomic():
+        person, grant = _card_person(actor=actor, person_id=person_id, item_code=CARD_ITEM_REPLACE)
+        if person.card_status not in (CardStatus.LOST, CardStatus.NORMAL):
+            raise _card_state_error(
+                person,
+                allowed=(CardStatus.NORMAL, CardStatus.LOST),
+                what_zh="申请补换",
+                what_en="replaced",
+            )
+        return _card_write(
+            actor=actor,
+            person=person,
+            grant=grant,
+            action="card.replace_request",
+            status=CardStatus.REPLACING,
+            number="",
+            extra={"reason": reason, "voided_card_number": person.card_number},
+        )
+
+
+def card_replace_complete(*, actor, person_id: int, new_card_number: str) -> Person:
+    """补换 done (REPLACING → NORMAL) with the new 9-character card number."""
+    number = clean_card_number(new_card_number, field="new_card_number")
+    if not number:
+        raise RegisterError(
+            field="new_card_number", zh="请填写新社会保障卡卡号", en="the new card number is required"
+        )
+    with transaction.atomic():
+        person, grant = _card_person(actor=actor, person_id=person_id, item_code=CARD_ITEM_REPLACE)
+        if person.card_status != CardStatus.REPLACING:
+            raise _card_state_error(
+                person,
+                allowed=(CardStatus.REPLACING,),
+                what_zh="完成补换",
+                what_en="completed as a replacement",
+            )
+        if number in card_voided_numbers(person_id=person.pk):
+            raise RegisterError(
+                field="new_card_number",
+                zh="新卡号不能是已作废的旧卡号",
+                en="the new card number must not be a voided old number",
+            )
+        if Person.objects.filter(card_number=number).exclude(pk=person.pk).exists():
+            raise RegisterError(
+                field="new_card_number",
+                zh="该卡号已属于其他人员",
+                en="this card number belongs to another person",
+            )
+        return _card_write(
+            actor=actor,
+            person=person,
+            grant=grant,
+            action="card.replace_complete",
+            status=CardStatus.NORMAL,
+            number=number,
+            extra={},
+        )
+
+
 __all__ = [
     "AccessDenied",
     "BatchResult",
+    "CARD_ITEM_CANCEL_LOSS",
+    "CARD_ITEM_REPLACE",
+    "CARD_ITEM_REPORT_LOST",
     "PersonRegistration",
     "RegisterError",
+    "card_cancel_loss",
+    "card_replace_complete",
+    "card_replace_request",
+    "card_report_lost",
     "employer_cancel",
     "employer_change",
     "employer_register",

@@ -46,6 +46,8 @@ def portal_links(user) -> list[Link]:
             spec.append(("web:calendar", _("工作日历"), _("法定工作日、节假日安排与期限计算")))
     elif kind == UserKind.CITIZEN:
         spec.append(("register:citizen_home", _("我的社保"), _("参保状态、工作单位、谁查看了我的信息")))
+    elif kind == UserKind.AGENT:
+        spec.append(("accounts:mandates", _("我的代办委托"), _("委托代办")))
     elif kind == UserKind.EMPLOYER and user.employer_id is not None:
         spec += [
             ("register:employer_roster", _("职工名册"), _("在职参保职工")),

@@ -11,6 +11,7 @@ demo users go through the accounts services and then get the fixed demo password
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 import time
@@ -22,10 +23,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
+from shebao.accounts import selectors as account_selectors
 from shebao.accounts import services as account_services
 from shebao.accounts.rules.errors import AccountError
-from shebao.accounts.rules.permissions import Post, UserKind
+from shebao.accounts.rules.permissions import Post, UserKind, region_covers
 from shebao.kernel.audit import audit_context, audit_record
 from shebao.register import bulk
 from shebao.register.models import Employer, Employment, Person
@@ -166,11 +169,32 @@ def demo_users_create(*, city_code: str) -> list[str]:
         account_services.agent_create(
             actor=admin, username="demo.agent", full_name="演示代办员", region_code=district
         )
+    demo_mandate_create(person=person)
     if not User.objects.filter(username="demo.partner").exists():
         account_services.partner_user_create(
             actor=admin, username="demo.partner", department=DEMO_PARTNER_DEPARTMENT, full_name="演示部门用户"
         )
     return [u.username for u in demo_users()]
+
+
+def demo_mandate_create(*, person: Person | None) -> None:
+    """委托代办 demo: the demo citizen authorises demo.agent (all items, one year) online,
+    when the agent serves the citizen's district and holds no mandate from them yet."""
+    User = get_user_model()
+    agent = User.objects.filter(username="demo.agent", kind=UserKind.AGENT).first()
+    citizen = User.objects.filter(kind=UserKind.CITIZEN, person_id=person.pk).first() if person else None
+    if agent is None or citizen is None or account_selectors.mandates_for_agent(agent.pk):
+        return
+    if not region_covers(agent.region_code, person.region_code):
+        return
+    account_services.mandate_grant(
+        actor=citizen,
+        agent_id=agent.pk,
+        person_id=person.pk,
+        item_codes=None,
+        valid_until=timezone.localdate() + dt.timedelta(days=365),
+        evidence="",
+    )
 
 
 def demo_users() -> list:
