@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import threading
 from collections.abc import Callable
 
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from shebao.accounts.rules.permissions import Perm
@@ -267,8 +269,61 @@ def _run_chunk(run: AssessmentRun, sheet: RateSheet, sql: str, chunk: Assessment
             cursor.execute(f"DELETE FROM {BillPart._meta.db_table} WHERE chunk_id = %s", [chunk.pk])  # noqa: S608
             cursor.execute(_PARTS_CHUNK, {**params, "chunk": chunk.pk})
         AssessmentChunk.objects.filter(pk=chunk.pk).update(lines=written, done_at=timezone.now())
-        AssessmentRun.objects.filter(pk=run.pk).update(chunks_done=run.chunks.filter(done_at__isnull=False).count())
+        AssessmentRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1)
     return written
+
+
+def _claim_and_run(run: AssessmentRun, sheet: RateSheet, sql: str) -> bool:
+    """Claim the next unfinished chunk with a row lock (SKIP LOCKED: a chunk another worker
+    holds is passed over) and run it inside the same transaction. A worker that dies
+    releases its lock with its transaction, so nothing is ever left claimed."""
+    with transaction.atomic():
+        chunk = (
+            AssessmentChunk.objects.select_for_update(skip_locked=True)
+            .filter(run_id=run.pk, done_at__isnull=True)
+            .order_by("lo")
+            .first()
+        )
+        if chunk is None:
+            return False
+        _run_chunk(run, sheet, sql, chunk)
+    return True
+
+
+def assessment_workers(requested: int | None = None) -> int:
+    """Chunks processed at once: one on SQLite (a single writer) and inside an enclosing
+    transaction (other connections could not see its rows); else ``requested`` or the
+    number of CPUs, at most 8."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, min(int(requested or os.cpu_count() or 1), 8))
+
+
+def _run_chunks_parallel(
+    run: AssessmentRun, sheet: RateSheet, sql: str, workers: int, progress: Progress | None
+) -> None:
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            while not errors and _claim_and_run(run, sheet, sql):
+                pass
+        except BaseException as exc:  # re-raised in the calling thread below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, name=f"assess-{run.pk}-{i}", daemon=True) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        for thread in threads:
+            thread.join(timeout=0.5)
+        if progress is not None:
+            run.refresh_from_db()
+            progress(run)
+    if errors:
+        raise errors[0]
 
 
 def _provisional_lines(run: AssessmentRun) -> None:
@@ -388,8 +443,11 @@ def _finish(run: AssessmentRun, sheet: RateSheet) -> None:
         )
 
 
-def assessment_execute(*, run_id: int, progress: Progress | None = None) -> AssessmentRun:
-    """Process the run's remaining chunks, then provisional lines, bills and totals."""
+def assessment_execute(*, run_id: int, progress: Progress | None = None, workers: int | None = None) -> AssessmentRun:
+    """Process the run's remaining chunks, then provisional lines, bills and totals.
+
+    On PostgreSQL the chunks are shared out among ``workers`` connections (default: one
+    per CPU, see ``assessment_workers``); the result is the same whatever their number."""
     run = AssessmentRun.objects.get(pk=run_id)
     if run.status == RunStatus.DONE:
         return run
@@ -398,11 +456,15 @@ def assessment_execute(*, run_id: int, progress: Progress | None = None) -> Asse
     sql = _chunk_sql(sheet)
     AssessmentRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=run.started_at or timezone.now())
     try:
-        for chunk in run.chunks.filter(done_at__isnull=True).order_by("lo"):
-            _run_chunk(run, sheet, sql, chunk)
-            if progress is not None:
-                run.refresh_from_db()
-                progress(run)
+        n = assessment_workers(workers)
+        if n > 1:
+            _run_chunks_parallel(run, sheet, sql, n, progress)
+        else:
+            for chunk in run.chunks.filter(done_at__isnull=True).order_by("lo"):
+                _run_chunk(run, sheet, sql, chunk)
+                if progress is not None:
+                    run.refresh_from_db()
+                    progress(run)
         _finish(run, sheet)
     except Exception as exc:
         AssessmentRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
@@ -411,10 +473,18 @@ def assessment_execute(*, run_id: int, progress: Progress | None = None) -> Asse
     return run
 
 
-def assess(*, actor, period: object, region_code: str, chunk_size: int = DEFAULT_CHUNK, progress: Progress | None = None):
+def assess(
+    *,
+    actor,
+    period: object,
+    region_code: str,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
+    workers: int | None = None,
+):
     """Start (or resume) and execute a run in this process."""
     run = assessment_start(actor=actor, period=period, region_code=region_code, chunk_size=chunk_size)
-    return assessment_execute(run_id=run.pk, progress=progress)
+    return assessment_execute(run_id=run.pk, progress=progress, workers=workers)
 
 
 def assessment_rerun(*, actor, period: object, region_code: str, chunk_size: int = DEFAULT_CHUNK) -> AssessmentRun:

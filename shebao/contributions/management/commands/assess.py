@@ -2,7 +2,8 @@
 
 Starts a run (or resumes the unfinished one of the same period and region) and runs it
 in this process with a progress bar; ``--enqueue`` hands it to the task queue instead
-(``manage.py db_worker`` runs it). Safe to kill at any moment and to run again.
+(``manage.py db_worker`` runs it). On PostgreSQL the chunks are processed by
+``--workers`` connections at once (default one per CPU). Safe to kill at any moment and to run again.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ class Command(BaseCommand):
         parser.add_argument("--region", default=None, help="6-digit region (default: the city)")
         parser.add_argument("--chunk", type=int, default=assessment.DEFAULT_CHUNK, help="persons per chunk")
         parser.add_argument("--enqueue", action="store_true", help="run it as a background task")
+        parser.add_argument(
+            "--workers", type=int, default=None,
+            help="chunks processed at once on PostgreSQL (default: one per CPU; SQLite: always 1)",
+        )
 
     def handle(self, *args, **opts):
         region = opts["region"] or settings.SHEBAO_CITY_CODE
@@ -47,7 +52,7 @@ class Command(BaseCommand):
                 bar.n = r.chunks_done
                 bar.refresh()
 
-            run = assessment.assessment_execute(run_id=run.pk, progress=progress)
+            run = assessment.assessment_execute(run_id=run.pk, progress=progress, workers=opts["workers"])
             bar.close()
         self.stdout.write(
             f"核定完成 run {run.pk} period {run.period} region {run.region_code}: {run.lines:,} lines, "
