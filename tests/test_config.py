@@ -35,8 +35,17 @@ def test_postgres_url():
         "shebao",
     )
     assert (
-        db["OPTIONS"] == {"sslmode": "require"} and db["TEST"] == {"NAME": "t1"} and db["CONN_MAX_AGE"] == 60
+        db["OPTIONS"] == {"sslmode": "require", "server_side_binding": True}
+        and db["TEST"] == {"NAME": "t1"}
+        and db["CONN_MAX_AGE"] == 60
     )
+
+
+def test_postgres_server_side_binding_can_be_switched_off(monkeypatch):
+    """On by default (prepared statements: ADR 0012); off for a pooler that cannot keep them."""
+    monkeypatch.setenv("SHEBAO_PG_SERVER_SIDE_BINDING", "false")
+    db = env.database_from_url("postgres://u@db.example/shebao", conn_max_age=0)
+    assert "server_side_binding" not in db["OPTIONS"]
 
 
 def test_unknown_scheme_is_a_problem():

@@ -96,6 +96,10 @@ def database_from_url(url: str, *, conn_max_age: int) -> dict:
             "CONN_HEALTH_CHECKS": env_bool("SHEBAO_CONN_HEALTH_CHECKS", False),
             "OPTIONS": {},
         }
+        if env_bool("SHEBAO_PG_SERVER_SIDE_BINDING", True):
+            # Parameters bound by the server, and statements a connection runs often
+            # prepared once (psycopg's prepare_threshold): less parsing and planning.
+            entry["OPTIONS"]["server_side_binding"] = True
         if "test_name" in options:
             entry["TEST"] = {"NAME": options.pop("test_name")}
         entry["OPTIONS"].update(options)

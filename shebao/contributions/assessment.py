@@ -31,7 +31,7 @@ from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from shebao.accounts.rules.permissions import Perm
-from shebao.contributions import selectors
+from shebao.contributions import collection, selectors
 from shebao.contributions.batchdb import batch_connection_tune, batch_transaction_tune
 from shebao.contributions.codes import BillStatus, LineKind, PayerType, RunStatus
 from shebao.contributions.models import (
@@ -414,6 +414,7 @@ def _finish(run: AssessmentRun, sheet: RateSheet) -> None:
         batch_transaction_tune()
         _provisional_lines(run)
         _bills(run, sheet)
+        collection.bills_release_overpayment(period=run.period, run_id=run.pk)
         bills = Bill.objects.filter(period=run.period, run_id=run.pk).exclude(status=BillStatus.VOID)
         totals = {"bills": 0, "lines": 0, "er": 0, "ee": 0}
         with connection.cursor() as cursor:

@@ -59,7 +59,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from shebao.accounts.access import grant_for
@@ -327,12 +327,8 @@ def _unreversed(qs):
     return qs.exclude(id__in=Payment.objects.filter(kind=PaymentKind.REVERSAL).values("reverses_id"))
 
 
-@transaction.atomic
-def payer_credit_apply(*, actor, payer_type: str, payer_id: int) -> int:
-    """Apply earlier payments' unallocated credit to open bills (module doc)."""
-    kind = _payer_type(payer_type)
-    region = _payer_region(kind, payer_id)
-    grant = _staff_grant(actor, Perm.CONTRIBUTION_WRITE, region)
+def _credit_apply(kind: PayerType, payer_id: int, region: str) -> dict[int, int]:
+    """Allocate the payer's unallocated credit to its open bills; {payment id: fen used}."""
     payments = list(
         _unreversed(
             Payment.objects.select_for_update().filter(
@@ -351,6 +347,16 @@ def payer_credit_apply(*, actor, payer_type: str, payer_id: int) -> int:
         )
         if used:
             applied[payment.pk] = used
+    return applied
+
+
+@transaction.atomic
+def payer_credit_apply(*, actor, payer_type: str, payer_id: int) -> int:
+    """Apply earlier payments' unallocated credit to open bills (module doc)."""
+    kind = _payer_type(payer_type)
+    region = _payer_region(kind, payer_id)
+    grant = _staff_grant(actor, Perm.CONTRIBUTION_WRITE, region)
+    applied = _credit_apply(kind, int(payer_id), region)
     total = sum(applied.values())
     if total:
         audit_record(
@@ -359,6 +365,61 @@ def payer_credit_apply(*, actor, payer_type: str, payer_id: int) -> int:
             actor=actor, post=_post(grant),
         )
     return total
+
+
+@transaction.atomic
+def bills_release_overpayment(*, period: int, run_id: int) -> dict[str, int]:
+    """After a run lowered bills below what had been paid against them (a correction that
+    re-assessed the period): give the excess back to the payments it came from (negative
+    allocations, newest payment first), so that it is held as the payer's credit, then apply
+    each such payer's credit to its other open bills. Called by the assessment inside its
+    finishing transaction; a no-op when no bill is over-paid. Audited once with the totals."""
+    over = list(
+        Bill.objects.select_for_update()
+        .filter(period=int(period), run_id=int(run_id), paid_fen__gt=F("total_fen"))
+        .order_by("id")
+    )
+    now = timezone.now()
+    released = 0
+    payers: set[tuple[str, int]] = set()
+    for bill in over:
+        excess = bill.paid_fen - max(bill.total_fen, 0)
+        nets = (
+            Allocation.objects.filter(bill=bill)
+            .values("payment_id")
+            .annotate(net=Sum("amount_fen"))
+            .filter(net__gt=0)
+            .order_by("-payment_id")
+        )
+        parts: list[Allocation] = []
+        for row in nets:
+            if excess <= 0:
+                break
+            take = min(excess, int(row["net"]))
+            parts.append(Allocation(payment_id=row["payment_id"], bill=bill, amount_fen=-take, created_at=now))
+            Payment.objects.filter(pk=row["payment_id"]).update(allocated_fen=F("allocated_fen") - take)
+            excess -= take
+        if not parts:
+            continue
+        Allocation.objects.bulk_create(parts)
+        given_back = -sum(p.amount_fen for p in parts)
+        released += given_back
+        bill.paid_fen -= given_back
+        bill.status = _bill_status(bill.paid_fen, bill.total_fen)
+        bill.updated_at = now
+        bill.save(update_fields=["paid_fen", "status", "updated_at"])
+        payers.add((bill.payer_type, bill.payer_id))
+    reapplied = 0
+    for payer_type, payer_id in sorted(payers):
+        kind = PayerType(payer_type)
+        reapplied += sum(_credit_apply(kind, payer_id, _payer_region(kind, payer_id)).values())
+    totals = {"bills": len(over), "released_fen": released, "reapplied_fen": reapplied}
+    if released:
+        audit_record(
+            action="bill.release_overpayment", object_type="assessment_run", object_id=int(run_id),
+            after={"period": int(period), **totals},
+        )
+    return totals
 
 
 @transaction.atomic

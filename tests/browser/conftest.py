@@ -151,16 +151,16 @@ def browser_login(page: Page, user, *, password: str = PASSWORD, totp_secret: st
     page.goto("/accounts/login/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", password)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_load_state("domcontentloaded")
+    with page.expect_navigation():  # a form post: wait for the next page
+        page.locator("form button[type=submit]").first.click()
     if "/accounts/otp/" in page.url:
         if not totp_secret:
             raise AssertionError(f"{user.username} needs a second factor: pass totp_secret")
         from shebao.accounts.rules import totp as totp_rules
 
         page.fill("input[name=code]", totp_rules.code_at(totp_secret, timestamp=time.time()))
-        page.locator("form button[type=submit]").first.click()
-        page.wait_for_load_state("domcontentloaded")
+        with page.expect_navigation():  # a form post: wait for the next page
+            page.locator("form button[type=submit]").first.click()
     if "/accounts/login/" in page.url or "/accounts/otp/" in page.url:
         raise AssertionError(f"login of {user.username} did not finish: still at {page.url}")
 

@@ -30,8 +30,8 @@ def test_book_and_cancel_an_appointment(page, shot, browser_user, system, hall, 
     assert page.locator(f"#booking-{booking.pk}").get_by_text(booking.reference).is_visible()
     shot("appointment-2-booked")
 
-    page.locator(f"#booking-{booking.pk}").get_by_role("button", name="取消预约").click()
-    page.wait_for_load_state("domcontentloaded")
+    with page.expect_navigation():  # a form post: wait for the next page
+        page.locator(f"#booking-{booking.pk}").get_by_role("button", name="取消预约").click()
     assert page.get_by_text(f"已取消预约 {booking.reference}").is_visible()
     booking.refresh_from_db()
     first.refresh_from_db()

@@ -88,21 +88,21 @@ def test_citizen_suspends_online_and_reviewer_approves(
     page.fill("#id_reason", "出国定居")
 
     # Submitting without the e-signature confirmation is refused, the typing is kept.
-    page.get_by_role("button", name="确认并提交").click()
-    page.wait_for_load_state("domcontentloaded")
+    with page.expect_navigation():  # a form post: wait for the next page
+        page.get_by_role("button", name="确认并提交").click()
     assert page.get_by_role("alert").first.is_visible()
     assert "电子签名确认" in page.locator(".error-summary").inner_text()
     assert page.locator("#id_reason").input_value() == "出国定居"
     case.refresh_from_db()
     assert case.status == "draft"
-    page.get_by_role("button", name="保存草稿").click()
-    page.wait_for_load_state("domcontentloaded")
+    with page.expect_navigation():  # a form post: wait for the next page
+        page.get_by_role("button", name="保存草稿").click()
 
     proof = tmp_path / "出国证明.png"
     _proof_png(proof)
     page.set_input_files("#file-proof", str(proof))
-    page.locator("#material-proof").get_by_role("button", name="上传").click()
-    page.wait_for_load_state("domcontentloaded")
+    with page.expect_navigation():  # a form post: wait for the next page
+        page.locator("#material-proof").get_by_role("button", name="上传").click()
     preview = page.locator("#material-proof .preview img")
     preview.wait_for()
     assert preview.evaluate(DECODED_WIDTH) == 360  # served, really an image
@@ -110,14 +110,14 @@ def test_citizen_suspends_online_and_reviewer_approves(
     assert not form.get_by_label(Insurance.INJURY.label_zh).is_checked()  # the draft was kept
     page.get_by_label(re.compile("本人确认以上信息真实")).check()
     shot("hall-2-form")
-    page.get_by_role("button", name="确认并提交").click()
-    page.wait_for_load_state("domcontentloaded")
+    with page.expect_navigation():  # a form post: wait for the next page
+        page.get_by_role("button", name="确认并提交").click()
     assert page.get_by_text("申请已提交").is_visible()
     case.refresh_from_db()
     assert case.status == "submitted" and case.receipt is not None
     assert set(case.data["insurances"]) == {i.value for i in SUSPENDED}
-    page.get_by_role("button", name="退出").click()
-    page.wait_for_load_state("domcontentloaded")
+    with page.expect_navigation():  # a form post: wait for the next page
+        page.get_by_role("button", name="退出").click()
 
     # -- the reviewer: workbench → case → 受理 → 审核通过，办结 --------------------------
     browser_login(page, reviewer, totp_secret=reviewer.totp_secret)
@@ -129,8 +129,8 @@ def test_citizen_suspends_online_and_reviewer_approves(
     row.get_by_role("button", name="认领").click()
     page.wait_for_url(re.compile(rf"/staff/hall/cases/{case.pk}/$"))
     assert page.get_by_text("办理人：王审核").is_visible()
-    page.get_by_role("button", name="受理", exact=True).click()
-    page.wait_for_load_state("domcontentloaded")
+    with page.expect_navigation():  # a form post: wait for the next page
+        page.get_by_role("button", name="受理", exact=True).click()
     case.refresh_from_db()
     assert case.status == "accepted"
     assert page.locator("#case-status").inner_text() == "已受理，审核中"
@@ -138,13 +138,13 @@ def test_citizen_suspends_online_and_reviewer_approves(
     assert page.locator("#material-proof .preview img").evaluate(DECODED_WIDTH) == 360
     page.fill("#comment", "材料齐全，同意暂停缴费")
     shot("hall-4-case")
-    page.get_by_role("button", name="审核通过，办结").click()
-    page.wait_for_load_state("domcontentloaded")
+    with page.expect_navigation():  # a form post: wait for the next page
+        page.get_by_role("button", name="审核通过，办结").click()
     case.refresh_from_db()
     assert case.status == "approved", page.locator("main").inner_text()
     assert page.get_by_role("button", name="审核通过，办结").count() == 0  # nothing left to do
-    page.get_by_role("button", name="退出").click()
-    page.wait_for_load_state("domcontentloaded")
+    with page.expect_navigation():  # a form post: wait for the next page
+        page.get_by_role("button", name="退出").click()
 
     # -- the register really changed ------------------------------------------------------
     status = register_selectors.person_current_status(person_id=zhang.pk)

@@ -23,7 +23,7 @@ from shebao.accounts.rules.permissions import Post
 from shebao.contributions import collection, services
 from shebao.contributions.codes import BillStatus, ChargeStatus
 from shebao.contributions.collection import payment_record, payment_reverse, payments_import_csv
-from shebao.contributions.models import Allocation, Bill, LateFee, Payment
+from shebao.contributions.models import Allocation, Bill, ContributionLine, LateFee, Payment
 from shebao.contributions.services import ContributionError
 from shebao.register import services as register
 from shebao.register.access import SYSTEM_ACTOR
@@ -477,3 +477,37 @@ def test_concurrent_payments_never_over_allocate(system, employer, params):
     assert Allocation.objects.aggregate(s=Sum("amount_fen"))["s"] == total
     assert sorted(Payment.objects.values_list("allocated_fen", flat=True)) == [0] * (workers - 1) + [total]
     _check_books(employer)
+
+
+# --- a correction lowers a bill that was already paid ---------------------------------------
+
+
+def test_rerun_below_what_was_paid_gives_the_excess_back_as_credit_and_applies_it(
+    system, employer, hire, assess, billed
+):
+    """Two employees billed and paid in full; one is suspended from the period afterwards
+    and the period re-assessed: the bill drops to one employee, the excess goes back to the
+    payment as credit and is applied to the employer's next open bill. No cent is created
+    or lost, and the bill never shows more paid than due."""
+    bill = billed(2)
+    payment = _pay(employer, "9126.00", dt.date(2026, 2, 10), "B-CORR")
+    assert payment.allocated_fen == 2 * PER_PERSON
+    services.monthly_declare(actor=system, employer_id=employer.pk, period=202602)
+    assess(period=202602)  # the next bill, open
+    leaver = ContributionLine.objects.filter(period=PERIOD, employer_id=employer.pk).order_by("-person_id").first()
+    for insurance in ("pension", "medical", "unemployment", "injury", "maternity"):
+        register.enrolment_suspend(
+            actor=system, person_id=leaver.person_id, insurance=insurance, from_period=str(PERIOD), reason="更正"
+        )
+    assessment_run = assess()  # re-assessment of PERIOD after the correction
+    assert assessment_run.status == "done"
+    bill.refresh_from_db()
+    assert (bill.total_fen, bill.paid_fen, bill.status) == (PER_PERSON, PER_PERSON, BillStatus.PAID)
+    nxt = _bill(employer, 202602)
+    assert nxt.paid_fen == PER_PERSON  # the excess settled part of the next bill
+    payment.refresh_from_db()
+    assert payment.allocated_fen == payment.amount_fen == 2 * PER_PERSON
+    net = Allocation.objects.filter(payment=payment).aggregate(s=Sum("amount_fen"))["s"]
+    assert net == payment.amount_fen  # no cent created or lost
+    assert Allocation.objects.filter(payment=payment, amount_fen__lt=0).count() == 1
+    assert collection.payer_credit_fen(payer_type="employer", payer_id=employer.pk) == 0
