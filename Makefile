@@ -13,7 +13,7 @@ EMPLOYERS ?= 120
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run serve demo-secrets migrate seed test test-fast test-sqlite test-pg lint bench lock clean browser-deps
+.PHONY: install run serve demo-secrets migrate seed test test-fast test-sqlite test-pg lint bench screenshots lock clean browser-deps
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -85,8 +85,17 @@ test: lint browser-deps test-sqlite test-pg
 test-fast: install browser-deps
 	@$(PY) -m pytest -n 2 --dist loadfile -m "not slow" $(PYTEST_ARGS)
 
+# Every benchmark, each on its own databases (SQLite file under var/ and a PostgreSQL
+# database on 127.0.0.1:5432): seed + look-ups, assessment (with the bulk_create
+# baseline ratio), interest crediting. Figures and ratios printed; JSON in bench/results/.
 bench: install
 	@$(PY) bench/run.py
+	@$(PY) bench/assessment.py
+	@$(PY) bench/interest.py
+
+# Refresh the pictures in docs/screenshots/ from the browser tests.
+screenshots: install browser-deps
+	@SHEBAO_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest -p no:xdist -m browser -q
 
 lock: install
 	@$(VENV)/bin/pip-compile --quiet --extra dev --strip-extras -o requirements.lock pyproject.toml

@@ -8,7 +8,9 @@
   ``page`` is a tab in it, with the live server as base URL.
 - ``browser_login(page, user, password=..., totp_secret=...)`` logs in through the real
   login form and, for staff, the real second-factor form with the current TOTP code.
-- ``shot(name)`` saves a full-page screenshot to ``docs/screenshots/<name>.png``.
+- ``shot(name)`` saves a full-page screenshot to ``var/screenshots/<name>.png``, or to
+  ``$SHEBAO_SCREENSHOTS_DIR`` (``make screenshots`` refreshes ``docs/screenshots/``), so an
+  ordinary test run leaves the committed pictures alone.
 
 Every test here is marked ``browser`` (``-m "not browser"`` skips them).
 """
@@ -16,6 +18,7 @@ Every test here is marked ``browser`` (``-m "not browser"`` skips them).
 from __future__ import annotations
 
 import importlib
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +41,9 @@ from tests.pages.conftest import (  # noqa: F401 - fixtures re-exported
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(
+    os.environ.get("SHEBAO_SCREENSHOTS_DIR") or Path(__file__).resolve().parents[2] / "var" / "screenshots"
+)
 PASSWORD = "Browser-test-42"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -135,7 +140,7 @@ def page(browser_context) -> Page:
 
 @pytest.fixture
 def shot(page):
-    """``shot("certificate-issued")`` → docs/screenshots/certificate-issued.png (full page)."""
+    """``shot("certificate-issued")`` → <SCREENSHOTS>/certificate-issued.png (full page)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def _shot(name: str, target: Page | None = None) -> Path:
