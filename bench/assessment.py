@@ -167,11 +167,16 @@ def main(argv: list[str] | None = None) -> int:
             )
             per_line = base["seconds"] / max(base["lines"], 1)
             projected = per_line * first["lines"]
-            ratio = projected / first["seconds"]
+            # Like for like: the baseline's computation (timed inside its process, after
+            # Django's start-up) against the run's own start → finish.
+            ratio = projected / first["run_seconds"]
+            whole = projected / first["seconds"]
+            res["ratio_computation"], res["ratio_whole_command"] = round(ratio, 2), round(whole, 2)
             missed |= ratio < TARGET_RATIO
             label = "baseline bulk_create" + (f" ({base['lines']:,} lines, extrapolated)" if args.baseline_persons else "")
             rows.append((label, f"{projected:.1f} s", f"≥ {TARGET_RATIO:.0f}× slower", f"{ratio / TARGET_RATIO:.2f}×"))
-            rows.append((f"  set-based vs bulk_create: {ratio:.1f}× faster; totals agree: {base['agrees']}", "", "", ""))
+            rows.append((f"  set-based vs bulk_create: {ratio:.1f}× faster (whole command: {whole:.1f}×); "
+                         f"totals agree: {base['agrees']}", "", "", ""))
         results[backend] = res
     results["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     print(f"{'benchmark':<62} {'result':>10} {'target':>16} {'ratio':>7}")
