@@ -41,6 +41,7 @@ from shebao.appointments.rules.schedule import MAX_SLOT_MINUTES, queue_number, s
 from shebao.kernel.audit import audit_record
 from shebao.kernel.calendar import is_workday
 from shebao.kernel.divisions import division_exists_now
+from shebao.register import selectors as register_selectors
 from shebao.register import sources
 from shebao.register.access import SYSTEM_ACTOR, access_person, is_system
 
@@ -477,3 +478,26 @@ def appointment_check_in(*, actor, booking_id: object, now: dt.datetime | None =
     # check-in may hold the write lock by now.
     booking.status, booking.checked_in_at, booking.queue_number = BookingStatus.CHECKED_IN, now, number
     return booking
+
+
+def appointment_kiosk_check_in(*, reference: str, id_last4: str, now: dt.datetime | None = None) -> Booking:
+    """到场取号 at a self-service kiosk: the booking reference the citizen was given and the
+    last four characters of their ID number (a second factor the reference alone does
+    not give away). The kiosk acts as the platform; the same check-in as at the desk.
+    A wrong reference and a wrong ID ending get the same answer, so neither leaks."""
+    ref = str(reference or "").strip().upper()
+    last4 = str(id_last4 or "").strip().upper()
+    not_found = AppointmentError(
+        field="reference",
+        zh="预约号或身份证号后四位不正确",
+        en="the booking reference or the last four characters of the ID number are wrong",
+    )
+    if not ref or len(last4) != 4:
+        raise not_found
+    booking = Booking.objects.filter(reference=ref).first()
+    if booking is None:
+        raise not_found
+    person = register_selectors.person_brief(person_id=booking.person_id)
+    if person is None or not secrets.compare_digest(person.id_masked[-4:].upper(), last4):
+        raise not_found
+    return appointment_check_in(actor=SYSTEM_ACTOR, booking_id=booking.pk, now=now)

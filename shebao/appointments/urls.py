@@ -15,5 +15,6 @@ urlpatterns = [
     path("staff/appointments/<int:booking_id>/check-in/", views.check_in, name="check_in"),
     path("staff/appointments/check-in/", views.check_in_reference, name="check_in_reference"),
     path("staff/appointments/slots/", views.slots_admin, name="slots_admin"),
+    path("kiosk/check-in/", views.kiosk_check_in, name="kiosk_check_in"),
     path("staff/appointments/slots/<int:slot_id>/capacity/", views.slot_capacity, name="slot_capacity"),
 ]

@@ -308,3 +308,28 @@ def slot_capacity(request: HttpRequest, slot_id: int) -> HttpResponse:
     return done(
         request, reverse("appointments:slots_admin") + f"?hall={slot.hall_id}&day={slot.day.isoformat()}"
     )
+
+
+class KioskCheckInForm(forms.Form):
+    reference = forms.CharField(label=gettext_lazy("预约号"), max_length=12)
+    id_last4 = forms.CharField(
+        label=gettext_lazy("身份证号后四位"), min_length=4, max_length=4,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def kiosk_check_in(request: HttpRequest) -> HttpResponse:
+    """自助取号 on a hall's self-service kiosk (touch screen, no login): the booking
+    reference and the ID number's last four characters give the queue number."""
+    form = KioskCheckInForm(request.POST or None)
+    booking = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking = services.appointment_kiosk_check_in(
+                reference=form.cleaned_data["reference"], id_last4=form.cleaned_data["id_last4"]
+            )
+        except AppointmentError as exc:
+            form.add_error("reference", message_for(request, exc))
+    return render(request, "appointments/kiosk.html", {"form": form, "booking": booking})

@@ -190,3 +190,26 @@ def test_staff_api_day_and_admin(client, desk, hall_admin, hall, day, citizen, s
         content_type="application/json",
     )
     assert cap.status_code == 400 and cap.json()["field"] == "capacity"
+
+
+def test_kiosk_self_check_in_without_login(client, hall, citizen, zhang):
+    today = timezone.localdate()
+    service = hall.services.get(item_code="card_replace")
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time(23, 0)))
+    slot = Slot.objects.create(  # a slot today whatever the calendar says, booked at midnight
+        service=service, hall=hall, day=today, starts_at=start, ends_at=start + dt.timedelta(minutes=30),
+        capacity=2,
+    )  # fmt: skip
+    booking = services.appointment_book(
+        actor=citizen, slot_id=slot.pk, now=timezone.make_aware(dt.datetime.combine(today, dt.time(0, 0)))
+    )
+    page = client.get("/kiosk/check-in/")
+    assert page.status_code == 200 and "身份证号后四位" in page.content.decode()
+    wrong = client.post("/kiosk/check-in/", {"reference": booking.reference, "id_last4": "ABCD"}).content.decode()
+    assert "预约号或身份证号后四位不正确" in wrong and "A001" not in wrong
+    assert Booking.objects.get(pk=booking.pk).status == "booked"
+    done = client.post(
+        "/kiosk/check-in/", {"reference": booking.reference, "id_last4": zhang.id_masked[-4:]}
+    ).content.decode()
+    assert 'id="queue-number">A001<' in done and "张三" in done
+    assert Booking.objects.get(pk=booking.pk).queue_number == "A001"

@@ -4,6 +4,7 @@ capacity and queue numbers under concurrency, who may do what."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 
 import pytest
@@ -345,3 +346,24 @@ def test_concurrent_check_ins_get_distinct_consecutive_numbers(divisions, audit_
 
     results = _run_threads(6, check_in)
     assert sorted(results) == [f"A{n:03d}" for n in range(1, 7)], results
+
+
+# ----------------------------------------------------------------- self-service kiosk
+
+
+def test_kiosk_check_in_needs_the_reference_and_the_id_ending(slots, citizen, zhang, day):
+    booking = services.appointment_book(actor=citizen, slot_id=_slot(slots).pk)
+    ending = zhang.id_masked[-4:]
+    wrong = "0000" if ending != "0000" else "1111"
+    for reference, last4 in ((booking.reference, wrong), ("NOSUCHREF", ending), (booking.reference, "12")):
+        with pytest.raises(AppointmentError) as exc:
+            services.appointment_kiosk_check_in(reference=reference, id_last4=last4, now=_at(day, 9))
+        assert exc.value.field == "reference" and "后四位" in exc.value.message_zh  # one answer for all
+    done = services.appointment_kiosk_check_in(
+        reference=booking.reference.lower(), id_last4=ending.lower(), now=_at(day, 9)
+    )
+    assert (done.status, done.queue_number) == ("checked_in", "A001")
+    entry = AuditEntry.objects.filter(action="appointment.check_in").latest("id")
+    assert json.loads(entry.after)["queue_number"] == "A001"
+    with pytest.raises(AppointmentError):  # only once
+        services.appointment_kiosk_check_in(reference=booking.reference, id_last4=ending, now=_at(day, 9))
