@@ -26,7 +26,7 @@ def test_postgres_url():
     db = env.database_from_url(
         "postgres://u:p%40ss@db.example:6543/shebao?sslmode=require&test_name=t1", conn_max_age=60
     )
-    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["ENGINE"] == "shebao.kernel.postgresql"  # Django's, with bulk batches sized for server-side binding
     assert (db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == (
         "u",
         "p@ss",

@@ -83,7 +83,7 @@ def database_from_url(url: str, *, conn_max_age: int) -> dict:
         }
     if scheme in {"postgres", "postgresql", "pgsql"}:
         entry = {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "shebao.kernel.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")) or "shebao",
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),

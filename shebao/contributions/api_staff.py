@@ -26,7 +26,6 @@ from shebao.contributions import (
     tasks,
 )
 from shebao.contributions.codes import PayerType, RunStatus
-from shebao.contributions.models import AssessmentRun
 from shebao.contributions.schemas import (
     ERRORS,
     BackPayEmployerIn,
@@ -176,7 +175,7 @@ def run_list(request, limit: int = 20):
 def run_detail(request, run_id: int):
     user = request.auth
     require_staff_perm(user=user, perm=Perm.CONTRIBUTION_VIEW)
-    run = AssessmentRun.objects.filter(pk=run_id).first()
+    run = selectors.run_by_id(run_id)
     if run is None:
         raise NotFound("没有这个核定批次", "no such assessment run")
     if not _visible(user, run.region_code):

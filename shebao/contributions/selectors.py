@@ -7,7 +7,15 @@ from django.db.models import Q
 from shebao.accounts.access import AccessDenied, Grant, grant_for
 from shebao.accounts.rules.permissions import Perm, UserKind
 from shebao.contributions.codes import NATIONAL, RunStatus
-from shebao.contributions.models import AssessmentRun, Bill, ContributionLine, Parameter
+from shebao.contributions.models import (
+    AssessmentRun,
+    Bill,
+    ContributionLine,
+    FlexibleGrade,
+    MonthlyDeclaration,
+    Parameter,
+    WageDeclaration,
+)
 from shebao.contributions.sheet import ParamRow, RateSheet, build_sheet, jurisdictions_for
 from shebao.kernel.rules.periods import Period
 from shebao.register import sources
@@ -147,3 +155,27 @@ def bills_for_payer(*, payer_type: str, payer_id: int, limit: int = 60):
 def person_lines(*, person_id: int, periods: list[int]):
     """A person's lines for the given periods: one index probe per period."""
     return ContributionLine.objects.filter(Q(period__in=periods), person_id=person_id).order_by("period", "insurance")
+
+
+# --- declarations, grades and runs as the pages and APIs show them ---------------------------
+
+
+def wage_declarations(*, employer_id: int, base_year: int) -> dict[int, WageDeclaration]:
+    rows = WageDeclaration.objects.filter(employer_id=employer_id, base_year=base_year)
+    return {row.person_id: row for row in rows}
+
+
+def monthly_declarations(*, employer_id: int, limit: int = 12) -> list[MonthlyDeclaration]:
+    return list(MonthlyDeclaration.objects.filter(employer_id=employer_id).order_by("-period")[:limit])
+
+
+def monthly_declaration(*, employer_id: int, period: int) -> MonthlyDeclaration | None:
+    return MonthlyDeclaration.objects.filter(employer_id=employer_id, period=period).first()
+
+
+def flexible_grades(*, person_id: int, limit: int = 12) -> list[FlexibleGrade]:
+    return list(FlexibleGrade.objects.filter(person_id=person_id).order_by("-effective_period")[:limit])
+
+
+def run_by_id(run_id: int) -> AssessmentRun | None:
+    return AssessmentRun.objects.filter(pk=run_id).first()

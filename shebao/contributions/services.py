@@ -27,6 +27,7 @@ from shebao.contributions.sheet import SheetError
 from shebao.kernel.audit import audit_record
 from shebao.kernel.rules.money import MoneyError, fen_to_yuan, to_decimal, yuan_to_fen
 from shebao.kernel.rules.periods import Period, PeriodError
+from shebao.register import sources
 from shebao.register.access import is_system
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -321,6 +322,12 @@ def monthly_declare(*, actor, employer_id: int, period: object) -> MonthlyDeclar
 def flexible_grade_change(*, actor, person_id: int, grade_pct: int, today: dt.date | None = None) -> FlexibleGrade:
     """缴费档次变更: effective from the next period."""
     grant = selectors.authorise_person_write(user=actor, person_id=person_id)
+    if not sources.is_flexible_worker(person_id):
+        raise ContributionError(
+            field="grade_pct",
+            zh="只有以灵活就业人员身份个人缴费的参保人可以选择缴费档次",
+            en="only flexible workers paying for themselves choose a contribution grade",
+        )
     today = today or timezone.localdate()
     effective = int(Period.of(today) + 1)
     region = selectors.person_region(person_id)

@@ -10,7 +10,7 @@ import pytest
 
 from shebao.contributions import assessment, services
 from shebao.contributions.codes import RunStatus
-from shebao.contributions.models import AssessmentRun, Bill, ContributionLine
+from shebao.contributions.models import AssessmentRun, Bill, ContributionLine, FlexibleGrade
 from shebao.contributions.sheet import SheetError
 from shebao.register import services as register
 from tests.contributions.conftest import PERIOD, make_person_direct
@@ -106,9 +106,20 @@ def test_flexible_grade_change_applies_from_the_next_period(system, params, asse
 
 def test_flexible_grade_must_be_offered(system, params):
     p = make_person_direct(system)
+    register.flexible_register(actor=system, person_id=p.pk, start_date=dt.date(2025, 7, 1))
     with pytest.raises(services.ContributionError) as err:
         services.flexible_grade_change(actor=system, person_id=p.pk, grade_pct=55)
     assert err.value.field == "grade_pct" and "60%" in err.value.message_zh
+
+
+def test_only_flexible_workers_choose_a_grade(system, employer, hire, params):
+    employee = hire(employer)
+    never_enrolled = make_person_direct(system, name="王五")
+    for p in (employee, never_enrolled):
+        with pytest.raises(services.ContributionError) as err:
+            services.flexible_grade_change(actor=system, person_id=p.pk, grade_pct=100)
+        assert err.value.field == "grade_pct" and "灵活就业" in err.value.message_zh
+    assert not FlexibleGrade.objects.exists()
 
 
 def test_bill_totals_equal_the_sum_of_lines(employer, other_employer, hire, assess):

@@ -21,3 +21,4 @@ def test_flush_leaves_the_divisions_and_the_calendar_in_place():
     assert is_workday(dt.date(2025, 10, 8)) is False  # National Day holiday
     assert is_workday(dt.date(2025, 9, 28)) is True  # make-up working Sunday
     assert Division.objects.filter(code="110105").exists()
+

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shebao.contributions import selectors, services
 from shebao.contributions.sheet import SheetError
-from shebao.contributions.views import _reads, forms
+from shebao.contributions.views import forms
 from shebao.contributions.views._common import SERVICE_ERRORS, parse_period, service_error
 from shebao.contributions.views._display import (
     INSURANCES,
@@ -118,12 +118,12 @@ def grade(request: HttpRequest) -> HttpResponse:
             return done(request, reverse("contributions:citizen_grade"))
     history_rows = [
         {"grade": g.grade_pct, "from": period_label(g.effective_period), "at": g.chosen_at}
-        for g in _reads.flexible_grades(person_id=person.id)
+        for g in selectors.flexible_grades(person_id=person.id)
     ]
     current = next(
         (
             g
-            for g in _reads.flexible_grades(person_id=person.id)
+            for g in selectors.flexible_grades(person_id=person.id)
             if g.effective_period <= int(current_period())
         ),
         None,

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from shebao.contributions import arrears, collection, excel, selectors, services
 from shebao.contributions.codes import PayerType
 from shebao.contributions.sheet import SheetError
-from shebao.contributions.views import _reads, forms
+from shebao.contributions.views import forms
 from shebao.contributions.views._common import SERVICE_ERRORS, parse_period, service_error
 from shebao.contributions.views._display import (
     arrears_view,
@@ -95,7 +95,7 @@ def declare(request: HttpRequest) -> HttpResponse:
         )
     first = base_year * 100 + _base_year_start(employer.region_code, base_year * 100 + 7)
     employees = _employees(employer, first_period=first)
-    declared = _reads.wage_declarations(employer_id=employer.id, base_year=base_year)
+    declared = selectors.wage_declarations(employer_id=employer.id, base_year=base_year)
     initial = {
         forms.WageDeclarationForm.field_name(pid): str(fen_to_yuan(d.wage_fen)) for pid, d in declared.items()
     }
@@ -165,7 +165,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
     form = forms.MonthlyDeclarationForm(data)
     period = parse_period(request, form, "period") if form.is_valid() else None
     if request.method == "POST" and period is not None:
-        already = _reads.monthly_declaration(employer_id=employer.id, period=int(period))
+        already = selectors.monthly_declaration(employer_id=employer.id, period=int(period))
         try:
             declaration = services.monthly_declare(
                 actor=request.user, employer_id=employer.id, period=int(period)
@@ -191,12 +191,12 @@ def monthly(request: HttpRequest) -> HttpResponse:
         "period": int(period) if period is not None else None,
         "period_label": period_label(int(period)) if period is not None else "",
         "employees": employees,
-        "declared": _reads.monthly_declaration(employer_id=employer.id, period=int(period))
+        "declared": selectors.monthly_declaration(employer_id=employer.id, period=int(period))
         if period
         else None,
         "history": [
             {"period": period_label(d.period), "headcount": d.headcount, "at": d.declared_at}
-            for d in _reads.monthly_declarations(employer_id=employer.id)
+            for d in selectors.monthly_declarations(employer_id=employer.id)
         ],
     }
     return render(request, "contributions/employer/monthly.html", context)

@@ -24,7 +24,7 @@ from shebao.accounts.access import AccessDenied, grant_for, user_has_perm
 from shebao.accounts.rules.permissions import Perm
 from shebao.contributions import arrears, assessment, selectors, services, tasks
 from shebao.contributions.codes import ParamKind, PayerType, RunStatus
-from shebao.contributions.views import _reads, forms
+from shebao.contributions.views import forms
 from shebao.contributions.views._common import SERVICE_ERRORS, parse_period, service_error
 from shebao.contributions.views._display import (
     AGING_LABELS,
@@ -135,7 +135,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
 
 
 def _run_for(request: HttpRequest, run_id: int):
-    run = _reads.run_by_id(run_id)
+    run = selectors.run_by_id(run_id)
     if run is None or not _may_view_run(request.user, run.region_code):
         raise _run_denied()
     return run
