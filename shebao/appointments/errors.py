@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
+from shebao.kernel.rules.errors import FieldError
 
-class AppointmentError(ValueError):
-    def __init__(self, *, field: str, zh: str, en: str) -> None:
-        super().__init__(f"{field}: {en}")
-        self.field = field
-        self.message_zh = zh
-        self.message_en = en
 
-    def message(self, language: str = "zh-hans") -> str:
-        return self.message_en if (language or "").startswith("en") else self.message_zh
+class AppointmentError(FieldError):
+    """A refused input of this app, naming the field (zh/en)."""

@@ -1,13 +1,11 @@
 """API shapes for appointments, and the error mapping of their routers."""
 
-import functools
 
 from django.utils import timezone
-from ninja import Schema, Status
+from ninja import Schema
 
-from shebao.accounts.access import AccessDenied
 from shebao.appointments.errors import AppointmentError
-from shebao.register.schemas import ERRORS, ErrorOut, NotFound, language
+from shebao.register.schemas import ERRORS, ErrorOut, NotFound, api_errors_for
 
 __all__ = ["ERRORS", "ErrorOut", "NotFound", "api_errors"]
 
@@ -91,24 +89,5 @@ def booking_out(b) -> dict:
     }  # fmt: skip
 
 
-def _texts(request, exc) -> dict:
-    en = getattr(exc, "message_en", str(exc))
-    zh = getattr(exc, "message_zh", en)
-    return {"message": en if language(request).startswith("en") else zh, "message_en": en}
-
-
-def api_errors(view):
-    """AppointmentError → 400 naming the field, AccessDenied → 403, NotFound → 404."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except AppointmentError as exc:
-            return Status(400, {"field": exc.field, **_texts(request, exc)})
-        except AccessDenied as exc:
-            return Status(403, {"field": "", **_texts(request, exc)})
-        except NotFound as exc:
-            return Status(404, {"field": "", **_texts(request, exc)})
-
-    return wrapper
+api_errors = api_errors_for(AppointmentError)
+"""AppointmentError → 400 naming the field, AccessDenied → 403, NotFound → 404."""

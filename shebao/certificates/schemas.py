@@ -1,15 +1,13 @@
 """API shapes for certificates, and the error mapping of their routers."""
 
-import functools
 
-from ninja import Schema, Status
+from ninja import Schema
 
-from shebao.accounts.access import AccessDenied
 from shebao.certificates.display import employer_text, facts_rows
 from shebao.certificates.errors import CertificateError
 from shebao.certificates.models import Certificate
 from shebao.certificates.rules.codes import grouped
-from shebao.register.schemas import ERRORS, ErrorOut, NotFound, language
+from shebao.register.schemas import ERRORS, ErrorOut, NotFound, api_errors_for
 
 __all__ = ["ERRORS", "ErrorOut", "NotFound", "api_errors"]
 
@@ -79,24 +77,5 @@ def certificate_out(certificate: Certificate, lang: str) -> dict:
     }
 
 
-def _texts(request, exc) -> dict:
-    en = getattr(exc, "message_en", str(exc))
-    zh = getattr(exc, "message_zh", en)
-    return {"message": en if language(request).startswith("en") else zh, "message_en": en}
-
-
-def api_errors(view):
-    """CertificateError → 400 naming the field, AccessDenied → 403, NotFound → 404."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except CertificateError as exc:
-            return Status(400, {"field": exc.field, **_texts(request, exc)})
-        except AccessDenied as exc:
-            return Status(403, {"field": "", **_texts(request, exc)})
-        except NotFound as exc:
-            return Status(404, {"field": "", **_texts(request, exc)})
-
-    return wrapper
+api_errors = api_errors_for(CertificateError)
+"""CertificateError → 400 naming the field, AccessDenied → 403, NotFound → 404."""

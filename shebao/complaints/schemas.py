@@ -1,13 +1,11 @@
 """API shapes for complaints, and the error mapping of their routers."""
 
-import functools
 
-from ninja import Schema, Status
+from ninja import Schema
 
-from shebao.accounts.access import AccessDenied
 from shebao.complaints.errors import ComplaintError
 from shebao.complaints.rules.routing import CATEGORY_LABELS, Category
-from shebao.register.schemas import ERRORS, ErrorOut, NotFound, language
+from shebao.register.schemas import ERRORS, ErrorOut, NotFound, api_errors_for
 
 __all__ = ["ERRORS", "ErrorOut", "NotFound", "api_errors"]
 
@@ -83,24 +81,5 @@ def complaint_out(c, lang: str, *, staff: bool = False) -> dict:
     return out
 
 
-def _texts(request, exc) -> dict:
-    en = getattr(exc, "message_en", str(exc))
-    zh = getattr(exc, "message_zh", en)
-    return {"message": en if language(request).startswith("en") else zh, "message_en": en}
-
-
-def api_errors(view):
-    """ComplaintError → 400 naming the field, AccessDenied → 403, NotFound → 404."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except ComplaintError as exc:
-            return Status(400, {"field": exc.field, **_texts(request, exc)})
-        except AccessDenied as exc:
-            return Status(403, {"field": "", **_texts(request, exc)})
-        except NotFound as exc:
-            return Status(404, {"field": "", **_texts(request, exc)})
-
-    return wrapper
+api_errors = api_errors_for(ComplaintError)
+"""ComplaintError → 400 naming the field, AccessDenied → 403, NotFound → 404."""

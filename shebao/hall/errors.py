@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
+from shebao.kernel.rules.errors import FieldError
 
-class CaseError(ValueError):
-    def __init__(self, *, field: str, zh: str, en: str) -> None:
-        super().__init__(f"{field}: {en}")
-        self.field = field
-        self.message_zh = zh
-        self.message_en = en
 
-    def message(self, language: str = "zh-hans") -> str:
-        return self.message_en if (language or "").startswith("en") else self.message_zh
-
-    def as_dict(self, language: str = "zh-hans") -> dict:
-        return {"field": self.field, "message": self.message(language), "message_en": self.message_en}
+class CaseError(FieldError):
+    """A refused input of this app, naming the field (zh/en)."""
 
 
 def from_error(exc: Exception, *, field: str | None = None) -> CaseError:

@@ -42,21 +42,31 @@ def _error(request, *, field: str, zh: str, en: str) -> dict:
     return {"field": field, "message": en if language(request).startswith("en") else zh, "message_en": en}
 
 
-def api_errors(view):
-    """Map RegisterError → 400, AccessDenied → 403, NotFound → 404 ({field, message, message_en})."""
+def api_errors_for(*refusals: type[Exception]):
+    """A decorator mapping the given bilingual input errors → 400 (naming the field, and
+    the row when there is one), AccessDenied → 403 and NotFound → 404, each as
+    ``{field, message, message_en}`` in the request's language. Each app's API module
+    makes its own with its error type."""
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except RegisterError as exc:
-            return Status(400, exc.as_dict(language(request)))
-        except AccessDenied as exc:
-            return Status(403, _error(request, field="", zh=exc.message_zh, en=exc.message_en))
-        except NotFound as exc:
-            return Status(404, _error(request, field="", zh=exc.message_zh, en=exc.message_en))
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except refusals as exc:
+                return Status(400, exc.as_dict(language(request)))
+            except AccessDenied as exc:
+                return Status(403, _error(request, field="", zh=exc.message_zh, en=exc.message_en))
+            except NotFound as exc:
+                return Status(404, _error(request, field="", zh=exc.message_zh, en=exc.message_en))
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+api_errors = api_errors_for(RegisterError)
+"""Map RegisterError → 400, AccessDenied → 403, NotFound → 404 ({field, message, message_en})."""
 
 
 # --- output -----------------------------------------------------------------------------
