@@ -40,6 +40,7 @@ seed: migrate
 	@$(DEMO_ENV) $(PY) manage.py seed_contributions --if-empty
 	@$(DEMO_ENV) $(PY) manage.py seed_hall --if-empty
 	@$(DEMO_ENV) $(PY) manage.py seed_appointments --if-empty
+	@$(DEMO_ENV) $(PY) manage.py seed_complaints --if-empty
 
 run: seed
 	@$(DEMO_ENV) $(PY) manage.py demo_logins
