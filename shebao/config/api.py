@@ -11,6 +11,8 @@ from shebao.accounts.api_citizen import router as mandates_citizen_router
 from shebao.accounts.api_staff import router as mandates_staff_router
 from shebao.appointments.api_citizen import router as appointments_citizen_router
 from shebao.appointments.api_staff import router as appointments_staff_router
+from shebao.benefits.api_citizen import router as benefits_citizen_router
+from shebao.benefits.api_public import router as benefits_public_router
 from shebao.certificates.api_citizen import router as certificates_citizen_router
 from shebao.certificates.api_public import router as certificates_public_router
 from shebao.certificates.api_staff import router as certificates_staff_router
@@ -23,6 +25,7 @@ from shebao.contributions.api_staff import router as contributions_staff_router
 from shebao.hall.api_citizen import router as hall_citizen_router
 from shebao.hall.api_employer import router as hall_employer_router
 from shebao.hall.api_staff import router as hall_staff_router
+from shebao.payroll.api_staff import router as payroll_staff_router
 from shebao.register.api_citizen import router as register_citizen_router
 from shebao.register.api_employer import router as register_employer_router
 from shebao.register.api_staff import router as register_staff_router
@@ -34,6 +37,11 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
+# URL patterns are tried in this order on every request: the register's routes (person
+# look-ups above all) first. No two routers' paths overlap, so the order is only speed.
+api.add_router("/staff/", register_staff_router)
+api.add_router("/me/", register_citizen_router)
+api.add_router("/employer/", register_employer_router)
 api.add_router("/auth/", accounts_router)
 api.add_router("/me/complaints/", complaints_citizen_router)
 api.add_router("/public/complaints/", complaints_public_router)
@@ -47,11 +55,11 @@ api.add_router("/me/certificates/", certificates_citizen_router)
 api.add_router("/public/certificates/", certificates_public_router)
 api.add_router("/staff/certificates/", certificates_staff_router)
 api.add_router("/staff/contributions/", contributions_staff_router)
+api.add_router("/staff/payroll/", payroll_staff_router)
 api.add_router("/employer/contributions/", contributions_employer_router)
 api.add_router("/me/contributions/", contributions_citizen_router)
 api.add_router("/me/hall/", hall_citizen_router)
+api.add_router("/me/benefits/", benefits_citizen_router)
+api.add_router("/public/benefits/", benefits_public_router)
 api.add_router("/employer/hall/", hall_employer_router)
 api.add_router("/staff/hall/", hall_staff_router)
-api.add_router("/staff/", register_staff_router)
-api.add_router("/me/", register_citizen_router)
-api.add_router("/employer/", register_employer_router)
