@@ -41,6 +41,7 @@ seed: migrate
 	@$(DEMO_ENV) $(PY) manage.py seed_hall --if-empty
 	@$(DEMO_ENV) $(PY) manage.py seed_appointments --if-empty
 	@$(DEMO_ENV) $(PY) manage.py seed_complaints --if-empty
+	@$(DEMO_ENV) $(PY) manage.py seed_payroll --if-empty
 
 run: seed
 	@$(DEMO_ENV) $(PY) manage.py demo_logins
@@ -93,6 +94,7 @@ bench: install
 	@$(PY) bench/run.py
 	@$(PY) bench/assessment.py
 	@$(PY) bench/interest.py
+	@$(PY) bench/payroll.py
 
 # Refresh the pictures in docs/screenshots/ from the browser tests.
 screenshots: install browser-deps

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "shebao.accounts",
     "shebao.register",
     "shebao.contributions",
+    "shebao.payroll",
+    "shebao.benefits",
     "shebao.certificates",
     "shebao.appointments",
     "shebao.complaints",

@@ -75,6 +75,7 @@ EXPECTED = {
         "contribution.view",
         "contribution.write",
         "assessment.run",
+        "payroll.run",
     },
     Post.ADMIN: {
         "user.admin",

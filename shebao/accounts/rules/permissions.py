@@ -64,6 +64,7 @@ class Perm(enum.StrEnum):
     APPOINTMENT_DESK = "appointment.desk"  # check arrivals in, call queue numbers
     APPOINTMENT_ADMIN = "appointment.admin"  # halls, counters, time slots and capacity
     COMPLAINT_HANDLE = "complaint.handle"  # reply to and close 投诉举报 routed to the post
+    PAYROLL_RUN = "payroll.run"  # 养老金发放: payees, monthly payroll, bank files and returns, receivables
 
 
 POST_PERMS: dict[Post, frozenset[Perm]] = {
@@ -113,7 +114,14 @@ POST_PERMS: dict[Post, frozenset[Perm]] = {
         }
     ),
     Post.FUND_ACCOUNTANT: frozenset(
-        {Perm.EMPLOYER_VIEW, Perm.FUND_VIEW, Perm.CONTRIBUTION_VIEW, Perm.CONTRIBUTION_WRITE, Perm.ASSESSMENT_RUN}
+        {
+            Perm.EMPLOYER_VIEW,
+            Perm.FUND_VIEW,
+            Perm.CONTRIBUTION_VIEW,
+            Perm.CONTRIBUTION_WRITE,
+            Perm.ASSESSMENT_RUN,
+            Perm.PAYROLL_RUN,
+        }
     ),
     Post.ADMIN: frozenset(
         {

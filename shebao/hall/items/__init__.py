@@ -3,13 +3,15 @@
 An item module defines a subclass of ``ItemDefinition`` (form schema, guide defaults,
 materials, sensitivity, and the ``effect`` that calls the owning app's service) and
 decorates it with ``@register``. ``load_items()`` imports every module of this package,
-so adding an item is adding a module; ``sync_catalogue`` (services) writes the
+so adding an item is adding a module; apps above the hall declare theirs in an
+``<app>.hall_items`` module, which ``load_items()`` imports too; ``sync_catalogue`` (services) writes the
 registry into the catalogue tables. ADR 0010.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 
 from shebao.hall.items.base import FieldSpec, GuideText, ItemDefinition, MaterialSpec, Subject
@@ -32,8 +34,21 @@ def load_items() -> dict[str, ItemDefinition]:
         for info in pkgutil.iter_modules(__path__):
             if info.name != "base":
                 importlib.import_module(f"{__name__}.{info.name}")
+        _load_app_items()
         _loaded = True
     return REGISTRY
+
+
+def _load_app_items() -> None:
+    """Extension point: an installed app above the hall (benefits …) may declare items in
+    its own ``<app>.hall_items`` module, so the hall never imports it (ADR 0010)."""
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if importlib.util.find_spec(config.name) is None:
+            continue
+        if importlib.util.find_spec(f"{config.name}.hall_items") is not None:
+            importlib.import_module(f"{config.name}.hall_items")
 
 
 def get_item(code: str) -> ItemDefinition | None:

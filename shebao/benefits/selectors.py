@@ -1,0 +1,237 @@
+"""Benefit reads: a person's pension record (from the contributions selectors), the
+estimator over it, and the pension history.
+
+Public functions (keyword-only):
+
+``pension_record(*, user, person_id, as_of=None) -> PensionRecord``
+    Paid contribution months and mean pension base per year (from
+    ``contributions.history.person_contribution_history``), the average wage S of each
+    year (the ``reference_wage`` parameters of the person's region), the current S and
+    the personal-account balance (``person_account_statement``). Access: the person
+    themself, or staff with CONTRIBUTION_VIEW (and PERSON_VIEW) in the person's region.
+
+``pension_estimate_for_person(*, user, person_id, assumptions, category=None, today=None)``
+    The estimator on the person's own record → ``rules.estimate.Estimate``.
+
+``pension_estimate_public(*, inputs, assumptions)``: the estimator with explicit inputs.
+
+``pension_history(*, user, person_id) -> list[PensionHistory]`` (newest last) and
+``pension_current(*, user, person_id) -> PensionHistory | None``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from shebao.benefits.errors import BenefitError
+from shebao.benefits.models import PensionHistory
+from shebao.benefits.rules.estimate import Assumptions, Estimate, EstimateInputs, estimate
+from shebao.benefits.rules.pension import IndexYear
+from shebao.benefits.rules.retirement import Category
+from shebao.contributions import history as contribution_history
+from shebao.contributions import selectors as contribution_selectors
+from shebao.contributions.codes import ParamKind
+from shebao.contributions.sheet import jurisdictions_for
+from shebao.kernel.rules.money import fen_to_yuan
+from shebao.kernel.rules.periods import Period
+from shebao.register import access as register_access
+
+PENSION = "pension"
+RECORD_MONTHS = 600  # fifty years: the contribution-history selector's maximum
+
+
+@dataclass(frozen=True)
+class PensionRecord:
+    person_id: int
+    region_code: str
+    sex: str
+    birth_date: dt.date
+    years: tuple[IndexYear, ...]
+    months: int  # paid months with a pension line
+    owed_months: int  # assessed but not (fully) paid: not counted until paid
+    last_period: int  # the last month considered (the current month)
+    average_wage: Decimal  # S in force in the last month
+    account_balance: Decimal
+
+
+def _wage_lookup(region_code: str):
+    """period → S (yuan), from the reference-wage parameters, most specific jurisdiction first."""
+    order = {code: i for i, code in enumerate(jurisdictions_for(region_code))}
+    rows = sorted(
+        (
+            r
+            for r in contribution_selectors.parameter_rows(region_code=region_code)
+            if r.kind == ParamKind.REFERENCE_WAGE
+        ),
+        key=lambda r: (order.get(r.jurisdiction, 99), -r.valid_from),
+    )
+    if not rows:
+        raise BenefitError(
+            field="average_wage",
+            zh="本地区尚未设置社平工资参数，无法测算",
+            en="no average-wage parameter for this region",
+        )
+    earliest = min(rows, key=lambda r: r.valid_from)
+
+    def wage(period: int) -> Decimal:
+        for row in rows:
+            if row.valid_from <= period and (row.valid_to is None or period <= row.valid_to):
+                return fen_to_yuan(row.value)
+        # before the first published value: the earliest one (an estimate, ratios stay sane)
+        return fen_to_yuan(earliest.value)
+
+    return wage
+
+
+def pension_record(*, user, person_id: int, as_of: dt.date | None = None) -> PensionRecord:
+    person = register_access.access_person(user=user, person_id=person_id)
+    today = as_of or timezone.localdate()
+    last = Period.of(today)
+    first = last + (2 - RECORD_MONTHS)  # the selector counts both ends
+    months = contribution_history.person_contribution_history(
+        user=user, person_id=person_id, first_period=str(first), last_period=str(last)
+    )
+    wage = _wage_lookup(person.region_code)
+    per_year: dict[int, list[tuple[Decimal, Decimal]]] = {}
+    owed = 0
+    for month in months:
+        for line in month.lines:
+            if line.insurance == PENSION and line.base is not None and line.kind != "provisional":
+                if line.status != contribution_history.PAID:  # arrears are not contribution time
+                    owed += 1
+                    break
+                per_year.setdefault(month.period // 100, []).append((line.base, wage(month.period)))
+                break
+    years = tuple(
+        IndexYear(
+            year=year,
+            months=len(rows),
+            base=sum((b for b, _ in rows), Decimal(0)) / len(rows),
+            average_wage=sum((s for _, s in rows), Decimal(0)) / len(rows),
+        )
+        for year, rows in sorted(per_year.items())
+    )
+    statement = contribution_history.person_account_statement(user=user, person_id=person_id, today=today)
+    return PensionRecord(
+        person_id=person_id,
+        region_code=person.region_code,
+        sex=person.sex,
+        birth_date=person.birth_date,
+        years=years,
+        months=sum(y.months for y in years),
+        owed_months=owed,
+        last_period=int(last),
+        average_wage=wage(int(last)),
+        account_balance=statement.balance,
+    )
+
+
+def default_category(sex: str) -> Category:
+    """Men: male. Women: the 55 line (cadre posts, flexible workers); the 50 line is stated."""
+    return Category.MALE if sex == "M" else Category.FEMALE55
+
+
+def check_category(sex: str, category: str | None) -> Category:
+    if not category:
+        return default_category(sex)
+    try:
+        cat = Category(category)
+    except ValueError:
+        raise BenefitError(field="category", zh="人员类别无效", en="unknown category") from None
+    if (sex == "M") != (cat == Category.MALE):
+        raise BenefitError(
+            field="category", zh="人员类别与性别不符", en="the category does not match the sex"
+        )
+    return cat
+
+
+def estimate_inputs(record: PensionRecord, *, category: Category, deemed_months: int = 0) -> EstimateInputs:
+    return EstimateInputs(
+        birth_year=record.birth_date.year,
+        birth_month=record.birth_date.month,
+        category=category,
+        region_code=record.region_code,
+        current_period=record.last_period,
+        average_wage=record.average_wage,
+        record=record.years,
+        account_balance=record.account_balance,
+        deemed_months=deemed_months,
+    )
+
+
+def pension_estimate_for_person(
+    *,
+    user,
+    person_id: int,
+    assumptions: Assumptions,
+    category: str | None = None,
+    deemed_months: int = 0,
+    today: dt.date | None = None,
+) -> Estimate:
+    if not 0 <= deemed_months <= 600:
+        raise BenefitError(
+            field="deemed_months", zh="视同缴费月数应为 0 至 600", en="deemed months must be 0 … 600"
+        )
+    record = pension_record(user=user, person_id=person_id, as_of=today)
+    cat = check_category(record.sex, category)
+    return estimate(estimate_inputs(record, category=cat, deemed_months=deemed_months), assumptions)
+
+
+def pension_estimate_public(*, inputs: EstimateInputs, assumptions: Assumptions) -> Estimate:
+    return estimate(inputs, assumptions)
+
+
+def pension_history(*, user, person_id: int) -> list[PensionHistory]:
+    register_access.access_person(user=user, person_id=person_id)
+    return list(PensionHistory.objects.filter(person_id=person_id).order_by("seq"))
+
+
+def pension_current(*, user, person_id: int) -> PensionHistory | None:
+    rows = pension_history(user=user, person_id=person_id)
+    return rows[-1] if rows else None
+
+
+def is_pensioner(*, person_id: int) -> bool:
+    return PensionHistory.objects.filter(person_id=person_id, kind="award").exists()
+
+
+def estimate_dict(est: Estimate) -> dict:
+    """The estimate as JSON-ready data (Decimal strings)."""
+    b = est.breakdown
+    return {
+        "retirement": {
+            "category": str(est.retirement.category),
+            "statutory_period": est.retirement.period,
+            "statutory_age": {"years": est.retirement.age[0], "months": est.retirement.age[1]},
+            "delay_months": est.retirement.delay_months,
+            "earliest_period": est.retirement.earliest_period,
+            "latest_period": est.retirement.latest_period,
+        },
+        "retire_period": est.retire_period,
+        "eligible": est.eligible,
+        "required_months": est.required_months,
+        "contribution_months": est.contribution_months,
+        "index": str(est.index),
+        "breakdown": b.as_dict(),
+        "assumptions": {
+            "wage_growth": str(est.assumptions.wage_growth),
+            "future_index": str(est.assumptions.future_index),
+            "interest_rate": str(est.assumptions.interest_rate),
+            "retire_period": est.retire_period,
+        },
+        "projection": [
+            {
+                "year": y.year,
+                "months": y.months,
+                "average_wage": str(y.average_wage),
+                "base": str(y.base),
+                "credits": str(y.credits),
+                "balance": str(y.balance),
+            }
+            for y in est.projection
+        ],  # fmt: skip
+    }
