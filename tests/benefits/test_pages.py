@@ -44,7 +44,7 @@ def test_page_is_for_citizens(client, reviewer):
     assert client.get("/me/benefits/").status_code in (302, 403)
 
 
-def test_estimate_page_in_english(client, wang, wang_citizen):
+def test_estimate_page_in_english(client, wang, wang_citizen, english_catalogue):
     login(client, wang_citizen)
     html = client.get(
         "/me/benefits/",

@@ -101,7 +101,7 @@ def test_other_posts_get_403(client, staff, divisions, audit_ctx):
 
 
 @pytest.mark.django_db
-def test_pages_speak_english_second(web, enrol):
+def test_pages_speak_english_second(web, enrol, english_catalogue):
     enrol()
     page = web.get("/staff/payroll/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Start the monthly payroll" in page and "Payroll runs" in page
