@@ -42,6 +42,8 @@ seed: migrate
 	@$(DEMO_ENV) $(PY) manage.py seed_appointments --if-empty
 	@$(DEMO_ENV) $(PY) manage.py seed_complaints --if-empty
 	@$(DEMO_ENV) $(PY) manage.py seed_payroll --if-empty
+	@$(DEMO_ENV) $(PY) manage.py seed_certification --if-empty
+	@$(DEMO_ENV) $(PY) manage.py seed_medical --if-empty
 
 run: seed
 	@$(DEMO_ENV) $(PY) manage.py demo_logins

@@ -2,12 +2,15 @@
 record plus stated assumptions, and their pension history once awarded."""
 
 # No ``from __future__ import annotations``: ninja reads the annotations through api_errors.
-from ninja import Router
+import datetime as dt
+
+from django.utils import timezone
+from ninja import Router, Schema
 
 from shebao.accounts.access import AccessDenied
 from shebao.accounts.api_auth import api_auth
 from shebao.accounts.rules.permissions import UserKind
-from shebao.benefits import selectors
+from shebao.benefits import selectors, services
 from shebao.benefits.schemas import (
     ERRORS,
     EstimateOut,
@@ -64,3 +67,54 @@ def my_estimate(
 def my_pension(request):
     person_id = _person_id(request)
     return [pension_row_out(r) for r in selectors.pension_history(user=request.auth, person_id=person_id)]
+
+
+class CertificationOut(Schema):
+    pensioner: bool
+    due: dt.date | None
+    missed: bool
+    suspended: bool
+    last_verified_on: dt.date | None
+    last_method: str | None
+
+
+class SelfCertifyIn(Schema):
+    id_number: str
+    name: str
+    provider: str = "register_match"
+
+
+def _certification_out(person_id: int) -> dict:
+    info = selectors.person_certification(person_id=person_id, today=timezone.localdate())
+    last = info["last"]
+    return {
+        "pensioner": info["pensioner"],
+        "due": info["due"],
+        "missed": info["missed"],
+        "suspended": info["suspended"],
+        "last_verified_on": last.verified_on if last else None,
+        "last_method": last.method if last else None,
+    }
+
+
+@router.get(
+    "certification",
+    response={200: CertificationOut, **ERRORS},
+    summary="资格认证状态 / My certification status",
+)
+@api_errors
+def my_certification(request):
+    return _certification_out(_person_id(request))
+
+
+@router.post(
+    "certification", response={200: CertificationOut, **ERRORS}, summary="自助资格认证 / Self-certify"
+)
+@api_errors
+def self_certify(request, payload: SelfCertifyIn):
+    person_id = _person_id(request)
+    services.certification_record(
+        actor=request.auth, person_id=person_id, method="self_service", verified_on=timezone.localdate(),
+        provider=payload.provider, id_number=payload.id_number, name=payload.name,
+    )  # fmt: skip
+    return _certification_out(person_id)

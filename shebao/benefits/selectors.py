@@ -28,7 +28,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from shebao.benefits.errors import BenefitError
-from shebao.benefits.models import PensionHistory
+from shebao.benefits.models import PensionHistory, PensionKind
+from shebao.benefits.rules import certification as certification_rules
 from shebao.benefits.rules.estimate import Assumptions, Estimate, EstimateInputs, estimate
 from shebao.benefits.rules.pension import IndexYear
 from shebao.benefits.rules.retirement import Category
@@ -235,3 +236,142 @@ def estimate_dict(est: Estimate) -> dict:
             for y in est.projection
         ],  # fmt: skip
     }
+
+
+# --- survival certification (领取待遇资格认证) ----------------------------------------------
+
+
+def _local_day(value) -> dt.date:
+    return timezone.localtime(value).date()
+
+
+def certification_bases(*, person_ids: list[int]) -> dict[int, dt.date]:
+    """The date each person's current cycle counts from: the last certification, else the
+    pension award (absent persons have neither)."""
+    from django.db.models import Max
+
+    from shebao.benefits.models import Certification
+
+    out: dict[int, dt.date] = {}
+    for start in range(0, len(person_ids), 5000):
+        chunk = person_ids[start : start + 5000]
+        for row in (
+            Certification.objects.filter(person_id__in=chunk)
+            .values("person_id")
+            .annotate(last=Max("verified_on"))
+        ):
+            out[row["person_id"]] = row["last"]
+        for pid, created in PensionHistory.objects.filter(
+            person_id__in=chunk, kind=PensionKind.AWARD
+        ).values_list("person_id", "created_at"):
+            out.setdefault(pid, _local_day(created))
+    return out
+
+
+@dataclass(frozen=True)
+class CertificationDue:
+    person_id: int
+    payee_id: int
+    region_code: str
+    base: dt.date
+    due: dt.date
+    missed: bool
+    suspended: bool
+
+
+def _pension_payees(
+    statuses: tuple[str, ...], *, regions: list[str] | None = None, person_id: int | None = None
+):
+    from shebao.payroll import selectors as payroll_selectors
+
+    rows = []
+    for status in statuses:
+        rows += [
+            (*r, status)
+            for r in payroll_selectors.payee_rows(
+                benefit="pension", status=status, regions=regions, person_id=person_id
+            )
+        ]
+    return rows
+
+
+def certification_schedule(
+    *, today: dt.date, regions: list[str] | None = None, within_days: int | None = None
+) -> list[CertificationDue]:
+    """Every pensioner on the payroll (active or suspended) with their due date, earliest
+    first; ``within_days`` keeps only those due by ``today + within_days`` (missed ones
+    included). ``regions`` limits to a post's regions (None: all)."""
+    rows = _pension_payees(("active", "suspended"), regions=regions)
+    bases = certification_bases(person_ids=[r[1] for r in rows])
+    out = []
+    for payee_id, person_id, region, _from_period, created_at, status in rows:
+        base = bases.get(person_id) or _local_day(created_at)
+        due = certification_rules.due_date(base)
+        if within_days is not None and due > today + dt.timedelta(days=within_days):
+            continue
+        out.append(
+            CertificationDue(
+                person_id=person_id,
+                payee_id=payee_id,
+                region_code=region,
+                base=base,
+                due=due,
+                missed=certification_rules.is_missed(due, today),
+                suspended=status == "suspended",
+            )
+        )
+    out.sort(key=lambda d: (d.due, d.person_id))
+    return out
+
+
+def certification_reminders_due(today: dt.date) -> list[tuple[CertificationDue, int]]:
+    """The hook for the SMS channel: (pensioner, days before the due date) for every
+    pensioner whose reminder day is ``today`` (30 and 7 days before by default)."""
+    out = []
+    horizon = max(certification_rules.REMINDER_DAYS)
+    for item in certification_schedule(today=today, within_days=horizon):
+        if item.suspended or item.missed:
+            continue
+        days = (item.due - today).days
+        if days in certification_rules.REMINDER_DAYS:
+            out.append((item, days))
+    return out
+
+
+def person_certification(*, person_id: int, today: dt.date) -> dict:
+    """A pensioner's own view: last certification, next due date, whether missed."""
+    from shebao.benefits.models import Certification
+
+    last = Certification.objects.filter(person_id=person_id).order_by("-verified_on", "-id").first()
+    items = _pension_payees(("active", "suspended"), person_id=person_id)
+    if not items:
+        return {"pensioner": False, "last": last, "due": None, "missed": False, "suspended": False}
+    base = certification_bases(person_ids=[person_id]).get(person_id) or _local_day(items[0][4])
+    due = certification_rules.due_date(base)
+    return {
+        "pensioner": True,
+        "last": last,
+        "due": due,
+        "missed": certification_rules.is_missed(due, today),
+        "suspended": any(r[5] == "suspended" for r in items),
+    }
+
+
+def certifications(*, person_id: int) -> list:
+    from shebao.benefits.models import Certification
+
+    return list(Certification.objects.filter(person_id=person_id).order_by("-verified_on", "-id"))
+
+
+def open_certification_suspensions(*, person_id: int) -> list:
+    from shebao.benefits.models import CertificationSuspension
+
+    return list(
+        CertificationSuspension.objects.filter(person_id=person_id, resumed_at__isnull=True).order_by("id")
+    )
+
+
+def survivor_entitlements(*, person_id: int) -> list:
+    from shebao.benefits.models import SurvivorEntitlement
+
+    return list(SurvivorEntitlement.objects.filter(person_id=person_id).order_by("kind"))

@@ -25,6 +25,8 @@ from shebao.contributions.api_staff import router as contributions_staff_router
 from shebao.hall.api_citizen import router as hall_citizen_router
 from shebao.hall.api_employer import router as hall_employer_router
 from shebao.hall.api_staff import router as hall_staff_router
+from shebao.medical.api_citizen import router as medical_citizen_router
+from shebao.medical.api_staff import router as medical_staff_router
 from shebao.payroll.api_staff import router as payroll_staff_router
 from shebao.register.api_citizen import router as register_citizen_router
 from shebao.register.api_employer import router as register_employer_router
@@ -63,3 +65,5 @@ api.add_router("/me/benefits/", benefits_citizen_router)
 api.add_router("/public/benefits/", benefits_public_router)
 api.add_router("/employer/hall/", hall_employer_router)
 api.add_router("/staff/hall/", hall_staff_router)
+api.add_router("/me/medical/", medical_citizen_router)
+api.add_router("/staff/medical/", medical_staff_router)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "shebao.contributions",
     "shebao.payroll",
     "shebao.benefits",
+    "shebao.medical",
     "shebao.certificates",
     "shebao.appointments",
     "shebao.complaints",

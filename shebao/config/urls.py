@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("shebao.hall.urls")),
     path("", include("shebao.complaints.urls")),
     path("", include("shebao.benefits.urls")),
+    path("", include("shebao.medical.urls")),
     path("", include("shebao.payroll.urls")),
     path("", include("shebao.web.urls")),
 ]

@@ -90,3 +90,22 @@ def receivable(*, receivable_id: int) -> Receivable | None:
 
 def recoveries(*, receivable_id: int) -> list[Recovery]:
     return list(Recovery.objects.filter(receivable_id=receivable_id).order_by("id"))
+
+
+def payee_rows(
+    *, benefit: str, status: str, regions: list[str] | None = None, person_id: int | None = None
+) -> list[tuple[int, int, str, int, object]]:
+    """(payee id, person id, region, from_period, created_at) of every payee of
+    ``benefit`` in ``status`` (optionally within ``regions`` or of one person); for
+    set-based sweeps in other apps (certification)."""
+    from django.db.models import Q
+
+    qs = Payee.objects.filter(benefit=benefit, status=status)
+    if person_id is not None:
+        qs = qs.filter(person_id=person_id)
+    if regions is not None and "" not in regions:
+        q = Q(pk__in=[])
+        for scope in regions:
+            q |= Q(region_code__startswith=scope.rstrip("0") or scope)
+        qs = qs.filter(q)
+    return list(qs.order_by("pk").values_list("pk", "person_id", "region_code", "from_period", "created_at"))

@@ -33,6 +33,7 @@ from tests.pages.conftest import (  # noqa: F401 - fixtures re-exported
     zhang,
     zhang_id,
 )
+from tests.payroll.conftest import enrol, make_person, staff  # noqa: F401 - fixtures re-exported
 
 _odd = itertools.count(501, 2)
 

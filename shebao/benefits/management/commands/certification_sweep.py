@@ -1,0 +1,28 @@
+"""Suspend the payment of every pensioner whose certification cycle is missed.
+
+    python manage.py certification_sweep [--today 2026-01-31]
+
+Idempotent: run it daily; a payee already suspended for that cycle is skipped.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from shebao.benefits.errors import BenefitError
+from shebao.benefits.services import certification_sweep
+from shebao.kernel.audit import audit_context
+from shebao.register.access import SYSTEM_ACTOR
+
+
+class Command(BaseCommand):
+    help = "Suspend pensioners who missed their survival certification (领取待遇资格认证)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--today", default=None, help="the day to sweep as (default: today)")
+
+    def handle(self, *args, **options):
+        with audit_context(actor_label="certification_sweep"):
+            try:
+                rows = certification_sweep(actor=SYSTEM_ACTOR, today=options["today"])
+            except BenefitError as exc:
+                raise CommandError(f"{exc.field}: {exc.message_zh} / {exc.message_en}") from exc
+        self.stdout.write(f"suspended / 暂停发放: {len(rows)}")
