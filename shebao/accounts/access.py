@@ -113,3 +113,20 @@ def grant_over_account(actor, target, *, admin_only: bool = False) -> Grant:
     if kind == UserKind.PARTNER:
         return require_perm(actor, Perm.USER_ADMIN, settings.SHEBAO_CITY_CODE)
     return require_perm(actor, Perm.USER_ADMIN, region)
+
+
+_KIND_ONLY = {
+    UserKind.STAFF: ("此功能仅供经办人员使用", "for agency staff only"),
+    UserKind.CITIZEN: ("此功能仅供个人用户使用", "for insured persons only"),
+    UserKind.AGENT: ("此功能仅供社区代办员使用", "for community agents only"),
+    UserKind.EMPLOYER: ("此功能仅供单位经办人使用", "for employer operators only"),
+    UserKind.PARTNER: ("此功能仅供部门共享用户使用", "for partner departments only"),
+}
+
+
+def require_kind(user, kind: UserKind):
+    """The user, if it is of ``kind`` (an API's or page's audience); AccessDenied otherwise."""
+    if getattr(user, "kind", None) != kind:
+        zh, en = _KIND_ONLY[kind]
+        raise AccessDenied(zh=zh, en=en)
+    return user

@@ -3,7 +3,7 @@
 from ninja import Router
 
 from shebao.accounts import selectors
-from shebao.accounts.access import AccessDenied
+from shebao.accounts.access import require_kind
 from shebao.accounts.api_auth import api_auth
 from shebao.accounts.mandate_schemas import ERRORS, MandateOut, api_errors, mandate_out
 from shebao.accounts.rules.permissions import UserKind
@@ -12,10 +12,7 @@ router = Router(auth=api_auth, tags=["agent"])
 
 
 def _agent(request):
-    user = request.auth
-    if getattr(user, "kind", None) != UserKind.AGENT:
-        raise AccessDenied(zh="此接口仅供社区代办员使用", en="only for community agents")
-    return user
+    return require_kind(request.auth, UserKind.AGENT)
 
 
 @router.get("", response={200: list[MandateOut], **ERRORS}, summary="我持有的委托 / My mandates")

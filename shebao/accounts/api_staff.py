@@ -4,7 +4,7 @@ from ninja import Router
 from ninja.responses import Status
 
 from shebao.accounts import selectors, services
-from shebao.accounts.access import AccessDenied
+from shebao.accounts.access import require_kind
 from shebao.accounts.api_auth import api_auth
 from shebao.accounts.mandate_schemas import (
     ERRORS,
@@ -22,10 +22,7 @@ router = Router(auth=api_auth, tags=["staff"])
 
 
 def _staff(request):
-    user = request.auth
-    if getattr(user, "kind", None) != UserKind.STAFF:
-        raise AccessDenied(zh="此接口仅供经办人员使用", en="only for agency staff")
-    return user
+    return require_kind(request.auth, UserKind.STAFF)
 
 
 def _person_id(id_number: str) -> int:

@@ -3,7 +3,7 @@ sees their own."""
 
 from ninja import Router, Status
 
-from shebao.accounts.access import AccessDenied
+from shebao.accounts.access import require_kind
 from shebao.accounts.api_auth import api_auth
 from shebao.accounts.rules.permissions import UserKind
 from shebao.complaints import selectors, services
@@ -14,9 +14,7 @@ router = Router(auth=api_auth, tags=["citizen: complaints"])
 
 
 def _citizen(request):
-    if getattr(request.auth, "kind", None) != UserKind.CITIZEN:
-        raise AccessDenied(zh="此接口仅供个人用户使用", en="only for citizens")
-    return request.auth
+    return require_kind(request.auth, UserKind.CITIZEN)
 
 
 @router.post("", response={201: SubmittedOut, **ERRORS}, summary="投诉举报 / Submit")

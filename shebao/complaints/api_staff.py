@@ -2,7 +2,7 @@
 
 from ninja import Router
 
-from shebao.accounts.access import AccessDenied
+from shebao.accounts.access import require_kind
 from shebao.accounts.api_auth import api_auth
 from shebao.accounts.rules.permissions import UserKind
 from shebao.complaints import selectors, services
@@ -13,9 +13,7 @@ router = Router(auth=api_auth, tags=["staff: complaints"])
 
 
 def _staff(request):
-    if getattr(request.auth, "kind", None) != UserKind.STAFF:
-        raise AccessDenied(zh="仅限经办人员", en="staff only")
-    return request.auth
+    return require_kind(request.auth, UserKind.STAFF)
 
 
 @router.get("", response={200: list[StaffComplaintOut], **ERRORS}, summary="待办投诉举报 / Queue")

@@ -3,7 +3,7 @@ claim and assign, the transitions, and catalogue administration (CATALOGUE_ADMIN
 
 from ninja import Router
 
-from shebao.accounts.access import AccessDenied
+from shebao.accounts.access import require_kind
 from shebao.accounts.api_auth import api_auth
 from shebao.accounts.rules.permissions import UserKind
 from shebao.hall import selectors, services
@@ -29,10 +29,7 @@ router = Router(auth=api_auth, tags=["staff"])
 
 
 def _staff(request):
-    user = request.auth
-    if getattr(user, "kind", None) != UserKind.STAFF:
-        raise AccessDenied(zh="只有经办人员可以使用此接口", en="for agency staff only")
-    return user
+    return require_kind(request.auth, UserKind.STAFF)
 
 
 @router.get("queue", response={200: list[CaseOut], **ERRORS}, summary="待办队列 / Work queue")

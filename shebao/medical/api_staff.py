@@ -4,7 +4,7 @@ and file one at the counter (窗口办理)."""
 # No ``from __future__ import annotations``: ninja reads the annotations through api_errors.
 from ninja import Router, Status
 
-from shebao.accounts.access import AccessDenied
+from shebao.accounts.access import require_kind
 from shebao.accounts.api_auth import api_auth
 from shebao.accounts.rules.permissions import UserKind
 from shebao.medical import selectors, services
@@ -21,10 +21,7 @@ router = Router(auth=api_auth, tags=["staff: medical"])
 
 
 def _staff(request):
-    user = request.auth
-    if getattr(user, "kind", None) != UserKind.STAFF:
-        raise AccessDenied(zh="此接口仅供经办人员使用", en="staff only")
-    return user
+    return require_kind(request.auth, UserKind.STAFF)
 
 
 @router.get("persons/{person_id}/registrations", response={200: list[RegistrationOut], **ERRORS},
