@@ -366,30 +366,31 @@ def _clean_item_change(key: str, value: object) -> object:
     return text
 
 
+def _catalogue_row_change(row, cleaned: dict, *, action: str, code: str, actor, grant) -> None:
+    """Write the fields of ``cleaned`` that differ on the locked catalogue ``row`` (an item
+    or its guide) with one audit entry of before/after; nothing when nothing differs."""
+    if row is None:
+        raise CaseError(field="item", zh="该事项不存在", en="no such item")
+    diff = {k: v for k, v in cleaned.items() if getattr(row, k) != v}
+    if not diff:
+        return
+    before = {k: getattr(row, k) for k in diff}
+    for k, v in diff.items():
+        setattr(row, k, v)
+    row.save(update_fields=[*diff, "updated_at"])
+    audit_record(
+        action=action, object_type="service_item", object_id=code, before=before, after=diff,
+        actor=actor, post=_post(grant),
+    )
+
+
 def catalogue_item_change(*, actor, code: str, changes: dict) -> ServiceItem:
     """Edit an item's catalogue entry (CATALOGUE_ADMIN; audited with before/after)."""
     grant = _catalogue_admin(actor)
     cleaned = {k: _clean_item_change(k, v) for k, v in changes.items()}
     with transaction.atomic():
         item = ServiceItem.objects.select_for_update().filter(code=code).first()
-        if item is None:
-            raise CaseError(field="item", zh="该事项不存在", en="no such item")
-        diff = {k: v for k, v in cleaned.items() if getattr(item, k) != v}
-        if not diff:
-            return item
-        before = {k: getattr(item, k) for k in diff}
-        for k, v in diff.items():
-            setattr(item, k, v)
-        item.save(update_fields=[*diff, "updated_at"])
-        audit_record(
-            action="catalogue.item_change",
-            object_type="service_item",
-            object_id=item.code,
-            before=before,
-            after=diff,
-            actor=actor,
-            post=_post(grant),
-        )
+        _catalogue_row_change(item, cleaned, action="catalogue.item_change", code=code, actor=actor, grant=grant)
     return item
 
 
@@ -416,24 +417,7 @@ def catalogue_guide_change(*, actor, code: str, changes: dict) -> Guide:
             cleaned[key] = text
     with transaction.atomic():
         guide = Guide.objects.select_for_update().filter(item__code=code).first()
-        if guide is None:
-            raise CaseError(field="item", zh="该事项不存在", en="no such item")
-        diff = {k: v for k, v in cleaned.items() if getattr(guide, k) != v}
-        if not diff:
-            return guide
-        before = {k: getattr(guide, k) for k in diff}
-        for k, v in diff.items():
-            setattr(guide, k, v)
-        guide.save(update_fields=[*diff, "updated_at"])
-        audit_record(
-            action="catalogue.guide_change",
-            object_type="service_item",
-            object_id=code,
-            before=before,
-            after=diff,
-            actor=actor,
-            post=_post(grant),
-        )
+        _catalogue_row_change(guide, cleaned, action="catalogue.guide_change", code=code, actor=actor, grant=grant)
     return guide
 
 
