@@ -152,3 +152,4 @@ class CreditSource(enum.StrEnum):
     NORMAL = "normal"
     BACKPAY = "backpay"
     TRANSFER_IN = "transfer_in"
+    TRANSFER_OUT = "transfer_out"  # 转出: the whole balance debited (a negative amount)

@@ -7,7 +7,8 @@ stable):
 ``person_contribution_history(*, user, person_id, first_period, last_period) -> list[Month]``
     Month by month (oldest first), the person's lines per insurance: base, employer and
     individual amounts, kind, the employer, and the status from the bill behind the line
-    (``paid`` / ``partial`` / ``owed``; ``provisional`` for a provisional line), plus the
+    (``paid`` / ``partial`` / ``owed``; ``provisional`` for a provisional line; months paid
+    elsewhere (``ExternalMonth``, transferred in) as kind ``external``, paid), plus the
     personal-account credit posted for the month. At most ``MAX_MONTHS`` months; one index
     probe per period. Access: ``selectors.authorise_person_view`` (the person themself,
     staff with CONTRIBUTION_VIEW in the person's region).
@@ -40,7 +41,7 @@ from django.utils import timezone
 
 from shebao.contributions import selectors
 from shebao.contributions.codes import BillStatus, LineKind, PayerType
-from shebao.contributions.models import AccountCredit, AccountYear, Bill, ContributionLine
+from shebao.contributions.models import AccountCredit, AccountYear, Bill, ContributionLine, ExternalMonth
 from shebao.contributions.rules.rates import ppm_to_rate
 from shebao.contributions.services import ContributionError, _period
 from shebao.kernel.rules.money import fen_to_yuan
@@ -51,6 +52,7 @@ MAX_MONTHS = 600  # fifty years in one query
 _PROBE_BATCH = 500  # persons per (period, person_id IN …) probe
 
 PAID, PARTIAL, OWED, PROVISIONAL = "paid", "partial", "owed", "provisional"
+EXTERNAL = "external"  # the kind of a month paid elsewhere (ExternalMonth: transfer in, old records)
 STATUS_LABELS = {
     PAID: ("已缴", "paid"),
     PARTIAL: ("部分缴纳", "partly paid"),
@@ -151,6 +153,7 @@ def person_contribution_history(*, user, person_id: int, first_period: object, l
     periods = _check_range(first_period, last_period)
     lines = list(selectors.person_lines(person_id=person_id, periods=periods))
     bills = _bills_for(lines)
+    external = ExternalMonth.objects.filter(person_id=person_id, period__gte=periods[0], period__lte=periods[-1])
     credits: dict[int, int] = {}
     for period, amount in AccountCredit.objects.filter(
         person_id=person_id, period__gte=periods[0], period__lte=periods[-1]
@@ -159,6 +162,12 @@ def person_contribution_history(*, user, person_id: int, first_period: object, l
     by_period: dict[int, list[InsuranceLine]] = {}
     for line in lines:
         by_period.setdefault(line.period, []).append(_insurance_line(line, bills.get(_bill_key(line))))
+    for row in external.order_by("period", "insurance", "source"):  # paid elsewhere (transfer in, records)
+        by_period.setdefault(row.period, []).append(
+            InsuranceLine(insurance=row.insurance, kind=EXTERNAL, employer_id=None, base=_yuan(row.base_fen),
+                          employer_amount=_yuan(row.employer_fen), individual_amount=_yuan(row.individual_fen),
+                          status=PAID, due_date=None)
+        )  # fmt: skip
     months = []
     for period in sorted(set(by_period) | set(credits)):
         items = tuple(by_period.get(period, ()))

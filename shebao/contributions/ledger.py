@@ -20,6 +20,15 @@ progress=None) -> dict``
     ``on.month`` months with the year's rate, or the latest published one when the year's
     is not published yet (§3.3). Needs ``CONTRIBUTION_WRITE`` in the person's region.
 
+``account_transfer_out(*, actor, person_id, reference, today=None) -> dict``
+    Transfer out (转出, ADR 0015): debit the whole balance (the last credited year's closing
+    principal and interest plus the credits posted since) with one ``transfer_out`` credit
+    of the negative total in the current period; returns ``{"principal_fen", "interest_fen"}``.
+
+``account_transfer_in(*, actor, person_id, principal_fen, interest_fen, reference, today=None) -> int``
+    Transfer in (转入): one ``transfer_in`` credit of principal + interest in the current
+    period (the next annual run carries it, with interest from that month).
+
 Refusals raise ``services.ContributionError`` (bilingual, naming the field); access
 refusals raise ``accounts.access.AccessDenied``.
 
@@ -53,12 +62,13 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from shebao.accounts.rules.permissions import Perm
 from shebao.contributions import selectors
 from shebao.contributions.batchdb import batch_connection_tune, batch_transaction_tune
-from shebao.contributions.codes import ParamKind
+from shebao.contributions.codes import CreditSource, ParamKind
 from shebao.contributions.models import AccountCredit, AccountYear, Bill, ContributionLine
 from shebao.contributions.rules.errors import ContributionRuleError
 from shebao.contributions.rules.interest import InterestMethod, credit_year
@@ -67,6 +77,7 @@ from shebao.contributions.services import ContributionError, _period, _post, _st
 from shebao.contributions.sheet import resolve
 from shebao.kernel.audit import audit_record
 from shebao.kernel.rules.money import fen_to_yuan, yuan_to_fen
+from shebao.kernel.rules.periods import Period
 from shebao.register import sources
 
 DEFAULT_CHUNK = 100_000
@@ -509,3 +520,57 @@ def account_settle_broken_year(*, actor, person_id: int, on: dt.date) -> Account
         actor=actor, post=_post(grant),
     )
     return row
+
+
+# --- transfer out / in (转移接续, ADR 0015) ----------------------------------------------------
+
+
+def _amount_fen(value: object, *, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ContributionError(field=field, zh="金额应为非负整数（分）", en=f"{field} must be a non-negative integer of fen")
+    return value
+
+
+def account_balance_fen(*, person_id: int) -> tuple[int, int]:
+    """(principal, interest) in fen: the last year's closing plus every credit posted since."""
+    last = AccountYear.objects.filter(person_id=person_id).order_by("-year").first()
+    after = (last.year + 1) * 100 + 1 if last else 0
+    pending = AccountCredit.objects.filter(person_id=person_id, period__gte=after).aggregate(s=Sum("amount_fen"))["s"] or 0
+    return (last.closing_principal_fen if last else 0) + pending, last.closing_interest_fen if last else 0
+
+
+def _credit(*, person_id: int, source: CreditSource, amount_fen: int, today: dt.date) -> AccountCredit:
+    return AccountCredit.objects.create(person_id=person_id, period=int(Period.of(today)), source=source,
+                                        base_fen=0, credit_ppm=0, amount_fen=amount_fen, posted_on=today)  # fmt: skip
+
+
+@transaction.atomic
+def account_transfer_out(*, actor, person_id: int, reference: str, today: dt.date | None = None) -> dict:
+    """Debit the whole balance for a transfer out (see the module docstring)."""
+    grant = _staff_grant(actor, Perm.CONTRIBUTION_WRITE, selectors.person_region(person_id))
+    today = today or timezone.localdate()
+    principal, interest = account_balance_fen(person_id=person_id)
+    if principal + interest < 0:
+        raise ContributionError(field="balance", zh="个人账户余额为负，请先核查", en="the account balance is negative: check it first")
+    if principal + interest:
+        _credit(person_id=person_id, source=CreditSource.TRANSFER_OUT, amount_fen=-(principal + interest), today=today)
+    out = {"principal_fen": principal, "interest_fen": interest}
+    audit_record(action="account.transfer_out", object_type="person", object_id=person_id,
+                 after={**out, "reference": reference, "period": int(Period.of(today))}, actor=actor, post=_post(grant))  # fmt: skip
+    return out
+
+
+@transaction.atomic
+def account_transfer_in(*, actor, person_id: int, principal_fen: int, interest_fen: int, reference: str,
+                        today: dt.date | None = None) -> int:  # fmt: skip
+    """Credit a transferred-in balance (see the module docstring)."""
+    grant = _staff_grant(actor, Perm.CONTRIBUTION_WRITE, selectors.person_region(person_id))
+    today = today or timezone.localdate()
+    principal = _amount_fen(principal_fen, field="principal_fen")
+    interest = _amount_fen(interest_fen, field="interest_fen")
+    if principal + interest:
+        _credit(person_id=person_id, source=CreditSource.TRANSFER_IN, amount_fen=principal + interest, today=today)
+    audit_record(action="account.transfer_in", object_type="person", object_id=person_id,
+                 after={"principal_fen": principal, "interest_fen": interest, "reference": reference,
+                        "period": int(Period.of(today))}, actor=actor, post=_post(grant))  # fmt: skip
+    return principal + interest

@@ -414,3 +414,29 @@ class AccountYear(models.Model):
 
     def __str__(self) -> str:
         return f"account person={self.person_id} {self.year}"
+
+
+class ExternalMonth(models.Model):
+    """A contribution month recorded elsewhere (转入 from another agency, or a historical
+    loader): counted by the person's history like a paid month. One row per person,
+    period, insurance and source (the agency code or the loader's name)."""
+
+    person_id = models.BigIntegerField()
+    period = models.IntegerField()
+    insurance = models.CharField(max_length=14)
+    base_fen = models.BigIntegerField()
+    employer_fen = models.BigIntegerField(default=0)
+    individual_fen = models.BigIntegerField(default=0)
+    source = models.CharField(max_length=32)
+    reference = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person_id", "period", "insurance", "source"], name="one_external_month"),
+            models.CheckConstraint(condition=Q(base_fen__gte=0), name="external_base_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.period} {self.insurance} from {self.source}"
+
