@@ -16,6 +16,8 @@ files = {
     "blind_index_key": lambda: base64.b64encode(os.urandom(32)).decode(),
     # Ed25519 seed for signed receipts (电子签名确认)
     "signing_key": lambda: base64.b64encode(os.urandom(32)).decode(),
+    # Ed25519 seed signing the messages sent to other agencies (ADR 0015)
+    "exchange_key": lambda: base64.b64encode(os.urandom(32)).decode(),
 }
 for name, make in files.items():
     path = folder / name

@@ -1,0 +1,1 @@
+"""Pure rules of the inter-agency exchange: the signed envelope (no Django)."""
