@@ -109,3 +109,9 @@ def payee_rows(
             q |= Q(region_code__startswith=scope.rstrip("0") or scope)
         qs = qs.filter(q)
     return list(qs.order_by("pk").values_list("pk", "person_id", "region_code", "from_period", "created_at"))
+
+
+def payee_table() -> str:
+    """The payee table's name, for other apps' set-based batches that read the payees of
+    a period in SQL (the unemployment fund's medical contributions); read only."""
+    return Payee._meta.db_table

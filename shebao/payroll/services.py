@@ -241,9 +241,14 @@ def payee_enrol(
     from_period: int,
     bank_code: str,
     account_number: str,
+    to_period: int | None = None,
 ) -> Payee:
-    """Put a person on the payroll for a benefit from ``from_period`` (called by the
-    benefits app on approval of a pension or an unemployment claim)."""
+    """Put a person on the payroll for a benefit from ``from_period`` (to ``to_period``
+    inclusive when given: an unemployment claim's last payable month). Called by the
+    benefits app on approval of a pension and by the unemployment app on approval of a
+    claim. A stopped unemployment payee is re-enrolled for a later claim (one payee per
+    person and benefit). A pension stops an active unemployment payee from the pension's
+    first period: one cannot draw both (rules.md §5.4)."""
     try:
         kind = Benefit(str(benefit))
     except ValueError:
@@ -260,13 +265,38 @@ def payee_enrol(
     start = parse_period(from_period, field="from_period")
     bank = _bank(bank_code)
     account = _account(account_number)
-    if Payee.objects.filter(person_id=pid, benefit=kind).exists():
+    end = None if to_period is None else parse_period(to_period, field="to_period")
+    if end is not None and end < start:
+        raise PayrollError(field="to_period", zh="截止月份早于开始发放月份", en="to_period is before from_period")
+    existing = Payee.objects.select_for_update().filter(person_id=pid, benefit=kind).first()
+    if existing is not None and not (
+        kind == Benefit.UNEMPLOYMENT
+        and existing.status == PayeeStatus.STOPPED
+        and (existing.to_period is None or existing.to_period < start)
+    ):
         raise PayrollError(
             field="benefit",
             zh="该参保人已在此待遇的发放名册中",
             en="the person is already a payee of this benefit",
         )
     now = timezone.now()
+    if kind == Benefit.PENSION:
+        for other in Payee.objects.select_for_update().filter(
+            person_id=pid, benefit=Benefit.UNEMPLOYMENT
+        ).exclude(status=PayeeStatus.STOPPED):
+            _stop(other, from_period=start, reason=f"领取基本养老金 pension from {start}", actor=actor, grant=grant)
+    if existing is not None:  # a later unemployment claim: the stopped payee pays again
+        before = _snapshot(existing)
+        Payee.objects.filter(pk=existing.pk, status=PayeeStatus.STOPPED).update(
+            monthly_fen=amount, prev_monthly_fen=amount, amount_from=start, from_period=start, to_period=end,
+            status=PayeeStatus.ACTIVE, suspended_from=None, resumed_from=None, stop_reason="", bank_code=bank,
+            account=account, account_last4=account[-4:], updated_at=now,
+        )  # fmt: skip
+        existing.refresh_from_db()
+        _history(existing, action="enrol", actor=actor, from_period=start, reason="re-enrol")
+        audit_record(action="payee.enrol", object_type="payee", object_id=existing.pk, before=before,
+                     after=_snapshot(existing), actor=actor, post=_post(grant))  # fmt: skip
+        return existing
     payee = Payee.objects.create(
         person_id=pid,
         region_code=region,
@@ -275,7 +305,7 @@ def payee_enrol(
         prev_monthly_fen=amount,
         amount_from=start,
         from_period=start,
-        to_period=start if kind == Benefit.FUNERAL else None,
+        to_period=start if kind == Benefit.FUNERAL else end,
         bank_code=bank,
         account=account,
         account_last4=account[-4:],
@@ -432,6 +462,49 @@ def payee_resume(*, actor, payee_id: int, from_period: int) -> Payee:
         post=_post(grant),
     )
     return payee
+
+
+def _stop(payee: Payee, *, from_period: int, reason: str, actor, grant: Grant | None) -> Payee:
+    """No payment from ``from_period`` on (to_period = the month before); normal amounts
+    already paid from then on become a receivable. The payee row is locked by the caller."""
+    before = _snapshot(payee)
+    end = int(Period.from_int(from_period) - 1)
+    if payee.to_period is not None:
+        end = min(end, payee.to_period)
+    now = timezone.now()
+    Payee.objects.filter(pk=payee.pk).update(
+        status=PayeeStatus.STOPPED, to_period=end, stop_reason=reason[:200], updated_at=now
+    )
+    payee.refresh_from_db()
+    over = _paid_normal(payee, [p for p in paid_periods() if p > end])
+    receivable = None
+    if sum(over.values()) > 0:
+        months = ", ".join(str(p) for p in sorted(over))
+        receivable = _receivable(payee, sum(over.values()), f"停发后多发 paid after stop: {months}", now)
+    _history(payee, action="stop", actor=actor, from_period=from_period, reason=payee.stop_reason)
+    audit_record(
+        action="payee.stop",
+        object_type="payee",
+        object_id=payee.pk,
+        before=before,
+        after={**_snapshot(payee), "receivable_fen": receivable.amount_fen if receivable else 0},
+        actor=actor,
+        post=_post(grant),
+    )
+    return payee
+
+
+@transaction.atomic
+def payee_stop(*, actor, payee_id: int, from_period: int, reason: str) -> Payee:
+    """终止发放 from ``from_period`` (re-employment, military service, emigration, a pension,
+    refusal of offers …). Stopping a payee already stopped before that month changes nothing."""
+    payee = _locked_payee(payee_id)
+    grant = _grant(actor, (Perm.PAYROLL_RUN, Perm.CASE_REVIEW, Perm.CASE_RECHECK), payee.region_code)
+    start = parse_period(from_period, field="from_period")
+    why = _reason(reason)
+    if payee.status == PayeeStatus.STOPPED and payee.to_period is not None and payee.to_period < start:
+        return payee
+    return _stop(payee, from_period=start, reason=why, actor=actor, grant=grant)
 
 
 def _receivable(payee: Payee, amount_fen: int, reason: str, now) -> Receivable:

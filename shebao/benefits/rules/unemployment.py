@@ -119,6 +119,61 @@ def end_period(start_period: int, months: int, statutory_retirement_period: int 
     return period_of(last)
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """The months a claim pays and at what amount (yuan) from which month."""
+
+    first_period: int
+    months: int  # the entitlement (new + carried over, capped at 24)
+    normal_last_period: int  # the last month of the entitlement itself
+    last_period: int  # with the near-retirement extension
+    extension_months: int
+    steps: tuple[tuple[int, Decimal], ...]  # (from period, monthly amount), oldest first
+
+
+def schedule(
+    *,
+    first_period: int,
+    months: int,
+    amount_first: Decimal,
+    amount_later: Decimal,
+    amount_extension: Decimal,
+    statutory_retirement_period: int | None = None,
+) -> Schedule:
+    """Months 1–12 at ``amount_first``, 13–24 at ``amount_later``; the near-retirement
+    extension (``end_period``) at ``amount_extension``. Never past the month before the
+    statutory retirement month: the pension starts then."""
+    retire = statutory_retirement_period
+    if retire is not None and first_period >= retire:
+        raise BenefitRuleError(
+            field="first_period",
+            zh="已达法定退休年龄，应申领基本养老金",
+            en="the statutory retirement age is reached: claim the pension instead",
+        )
+    last = end_period(first_period, months, retire)
+    if retire is not None:
+        last = min(last, period_of(month_index(retire) - 1))
+    normal_last = min(period_of(month_index(first_period) + months - 1), last)
+    normal = month_index(normal_last) - month_index(first_period) + 1
+    extension = month_index(last) - month_index(normal_last)
+    steps: list[tuple[int, Decimal]] = [(first_period, amount_first)]
+    if normal > 12:
+        steps.append((period_of(month_index(first_period) + 12), amount_later))
+    if extension:
+        steps.append((period_of(month_index(normal_last) + 1), amount_extension))
+    merged = [steps[0]]
+    for step in steps[1:]:
+        if step[1] != merged[-1][1]:
+            merged.append(step)
+    return Schedule(first_period, months, normal_last, last, extension, tuple(merged))
+
+
+def unused_months(months: int, first_period: int, stop_period: int) -> int:
+    """Entitlement left when payment stops from ``stop_period`` (kept for a later claim)."""
+    used = max(0, month_index(stop_period) - month_index(first_period))
+    return max(0, months - used)
+
+
 def check_amount(amount: Decimal, *, minimum_wage: Decimal, dibao: Decimal) -> Decimal:
     """§5.3: 低保 ≤ amount ≤ minimum wage (T38), returns the amount to the cent."""
     if dibao > minimum_wage:
