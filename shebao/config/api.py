@@ -22,6 +22,7 @@ from shebao.complaints.api_staff import router as complaints_staff_router
 from shebao.contributions.api_citizen import router as contributions_citizen_router
 from shebao.contributions.api_employer import router as contributions_employer_router
 from shebao.contributions.api_staff import router as contributions_staff_router
+from shebao.exchange.api_staff import router as exchange_staff_router
 from shebao.hall.api_citizen import router as hall_citizen_router
 from shebao.hall.api_employer import router as hall_employer_router
 from shebao.hall.api_staff import router as hall_staff_router
@@ -31,6 +32,10 @@ from shebao.payroll.api_staff import router as payroll_staff_router
 from shebao.register.api_citizen import router as register_citizen_router
 from shebao.register.api_employer import router as register_employer_router
 from shebao.register.api_staff import router as register_staff_router
+from shebao.transfers.api_citizen import router as transfers_citizen_router
+from shebao.transfers.api_staff import router as transfers_staff_router
+from shebao.unemployment.api_citizen import router as unemployment_citizen_router
+from shebao.unemployment.api_staff import router as unemployment_staff_router
 
 api = NinjaAPI(
     title="Shebao API",
@@ -67,3 +72,8 @@ api.add_router("/employer/hall/", hall_employer_router)
 api.add_router("/staff/hall/", hall_staff_router)
 api.add_router("/me/medical/", medical_citizen_router)
 api.add_router("/staff/medical/", medical_staff_router)
+api.add_router("/staff/exchange/", exchange_staff_router)
+api.add_router("/me/transfers/", transfers_citizen_router)
+api.add_router("/staff/transfers/", transfers_staff_router)
+api.add_router("/me/unemployment/", unemployment_citizen_router)
+api.add_router("/staff/unemployment/", unemployment_staff_router)

@@ -32,6 +32,13 @@ SHEBAO_BLIND_INDEX_KEY = env.env_str("SHEBAO_BLIND_INDEX_KEY") or ""
 SHEBAO_SIGNING_ENABLED = env.env_bool("SHEBAO_SIGNING_ENABLED", True)
 SHEBAO_SIGNING_KEY = env.env_str("SHEBAO_SIGNING_KEY") or ""
 SHEBAO_SIGNING_PUBLIC_KEYS = env.env_str("SHEBAO_SIGNING_PUBLIC_KEYS") or ""
+# Inter-agency exchange (ADR 0015): this installation's agency code and name, and the
+# Ed25519 private key its messages are signed with (base64 of the 32-byte seed, or PEM).
+SHEBAO_EXCHANGE_KEY = env.env_str("SHEBAO_EXCHANGE_KEY") or ""
+SHEBAO_EXCHANGE_MAX_BYTES = env.env_int("SHEBAO_EXCHANGE_MAX_BYTES", 512 * 1024)
+SHEBAO_EXCHANGE_MAX_SKEW_SECONDS = env.env_int("SHEBAO_EXCHANGE_MAX_SKEW_SECONDS", 300)
+SHEBAO_EXCHANGE_MAX_ATTEMPTS = env.env_int("SHEBAO_EXCHANGE_MAX_ATTEMPTS", 12)
+SHEBAO_EXCHANGE_TIMEOUT_SECONDS = env.env_int("SHEBAO_EXCHANGE_TIMEOUT_SECONDS", 15)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -50,6 +57,9 @@ INSTALLED_APPS = [
     "shebao.appointments",
     "shebao.complaints",
     "shebao.hall",
+    "shebao.exchange",
+    "shebao.transfers",
+    "shebao.unemployment",
     "shebao.web",
     "django_tasks",
     "django_tasks_db",
@@ -152,6 +162,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = SHEBAO_MAX_UPLOAD_BYTES
 # The city this installation serves (GB/T 2260 code); the demo is Beijing.
 SHEBAO_CITY_CODE = env.env_str("SHEBAO_CITY_CODE", "110000") or "110000"
 SHEBAO_CITY_NAME = env.env_str("SHEBAO_CITY_NAME", "北京市") or "北京市"
+SHEBAO_EXCHANGE_AGENCY_CODE = env.env_str("SHEBAO_EXCHANGE_AGENCY_CODE", SHEBAO_CITY_CODE) or SHEBAO_CITY_CODE
+SHEBAO_EXCHANGE_AGENCY_NAME = env.env_str("SHEBAO_EXCHANGE_AGENCY_NAME", SHEBAO_CITY_NAME + "社会保险事业管理中心") or ""
 # How the accounts app (below the register in the app map) looks up a person for
 # 委托代办 mandates: a callable ``(*, person_id=None, id_number=None) -> brief | None``.
 SHEBAO_PERSON_DIRECTORY = "shebao.register.selectors.person_brief"

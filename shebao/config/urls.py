@@ -19,5 +19,8 @@ urlpatterns = [
     path("", include("shebao.benefits.urls")),
     path("", include("shebao.medical.urls")),
     path("", include("shebao.payroll.urls")),
+    path("", include("shebao.exchange.urls")),
+    path("", include("shebao.transfers.urls")),
+    path("", include("shebao.unemployment.urls")),
     path("", include("shebao.web.urls")),
 ]
