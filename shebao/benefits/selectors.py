@@ -5,7 +5,7 @@ Public functions (keyword-only):
 
 ``pension_record(*, user, person_id, as_of=None) -> PensionRecord``
     Paid contribution months and mean pension base per year (from
-    ``contributions.history.person_contribution_history``), the average wage S of each
+    ``contributions.pension_basis``), the average wage S of each
     year (the ``reference_wage`` parameters of the person's region), the current S and
     the personal-account balance (``person_account_statement``). Access: the person
     themself, or staff with CONTRIBUTION_VIEW (and PERSON_VIEW) in the person's region.
@@ -33,7 +33,7 @@ from shebao.benefits.rules import certification as certification_rules
 from shebao.benefits.rules.estimate import Assumptions, Estimate, EstimateInputs, estimate
 from shebao.benefits.rules.pension import IndexYear
 from shebao.benefits.rules.retirement import Category
-from shebao.contributions import history as contribution_history
+from shebao.contributions import pension_basis
 from shebao.contributions import selectors as contribution_selectors
 from shebao.contributions.codes import ParamKind
 from shebao.contributions.sheet import jurisdictions_for
@@ -93,20 +93,14 @@ def pension_record(*, user, person_id: int, as_of: dt.date | None = None) -> Pen
     today = as_of or timezone.localdate()
     last = Period.of(today)
     first = last + (2 - RECORD_MONTHS)  # the selector counts both ends
-    months = contribution_history.person_contribution_history(
+    basis = pension_basis.person_pension_months(
         user=user, person_id=person_id, first_period=str(first), last_period=str(last)
     )
     wage = _wage_lookup(person.region_code)
     per_year: dict[int, list[tuple[Decimal, Decimal]]] = {}
-    owed = 0
-    for month in months:
-        for line in month.lines:
-            if line.insurance == PENSION and line.base is not None and line.kind != "provisional":
-                if line.status != contribution_history.PAID:  # arrears are not contribution time
-                    owed += 1
-                    break
-                per_year.setdefault(month.period // 100, []).append((line.base, wage(month.period)))
-                break
+    for period, base_fen in basis.paid.items():
+        per_year.setdefault(period // 100, []).append((fen_to_yuan(base_fen), wage(period)))
+    owed = basis.owed_months
     years = tuple(
         IndexYear(
             year=year,
@@ -116,7 +110,7 @@ def pension_record(*, user, person_id: int, as_of: dt.date | None = None) -> Pen
         )
         for year, rows in sorted(per_year.items())
     )
-    statement = contribution_history.person_account_statement(user=user, person_id=person_id, today=today)
+    balance = fen_to_yuan(pension_basis.person_account_balance(user=user, person_id=person_id))
     return PensionRecord(
         person_id=person_id,
         region_code=person.region_code,
@@ -127,7 +121,7 @@ def pension_record(*, user, person_id: int, as_of: dt.date | None = None) -> Pen
         owed_months=owed,
         last_period=int(last),
         average_wage=wage(int(last)),
-        account_balance=statement.balance,
+        account_balance=balance,
     )
 
 
