@@ -26,6 +26,7 @@ install: $(STAMP)
 # Demo-only secrets, generated once into var/ (production passes real ones via env or *_FILE).
 DEMO_ENV = SHEBAO_SECRET_KEY_FILE=var/secrets/secret_key SHEBAO_DATA_KEYS_FILE=var/secrets/data_keys \
            SHEBAO_BLIND_INDEX_KEY_FILE=var/secrets/blind_index_key SHEBAO_SIGNING_KEY_FILE=var/secrets/signing_key \
+           SHEBAO_EXCHANGE_KEY_FILE=var/secrets/exchange_key \
            SHEBAO_SECURE_COOKIES=false
 
 demo-secrets: install
@@ -44,6 +45,8 @@ seed: migrate
 	@$(DEMO_ENV) $(PY) manage.py seed_payroll --if-empty
 	@$(DEMO_ENV) $(PY) manage.py seed_certification --if-empty
 	@$(DEMO_ENV) $(PY) manage.py seed_medical --if-empty
+	@$(DEMO_ENV) $(PY) manage.py seed_unemployment --if-empty
+	@$(DEMO_ENV) $(PY) manage.py seed_retiree --if-empty
 
 run: seed
 	@$(DEMO_ENV) $(PY) manage.py demo_logins

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from shebao.accounts.rules import totp
@@ -17,6 +18,7 @@ from shebao.register.management.commands.seed_demo import (
     demo_citizen_person,
     demo_users,
 )
+from shebao.register.models import Person
 
 
 def _width(text: str) -> int:
@@ -66,6 +68,17 @@ class Command(BaseCommand):
             )
         else:
             rows.append(("参保人 citizen", "-", "-", "未创建 not created: run manage.py seed_demo"))
+        # Citizens the other demo seeds add (seed_retiree: about to retire, for the pension path).
+        others = (
+            get_user_model()
+            .objects.filter(kind=UserKind.CITIZEN)
+            .exclude(person_id=getattr(person, "pk", None))
+        )
+        for other in others.order_by("pk")[:5]:
+            record = Person.objects.filter(pk=other.person_id).first()
+            number = record.id_number if record is not None else "?"
+            rows.append(("参保人 citizen", other.username, DEMO_PASSWORD,
+                         f"{other.full_name}; or log in with ID number {number}"))  # fmt: skip
         header = ("role", "username", "password", "notes")
         widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(3)]
         lines = [
