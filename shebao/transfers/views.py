@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shebao.accounts.access import AccessDenied
+from shebao.kernel.divisions import division_get
 from shebao.register.views._common import citizen_required, done, forbidden, message_for, staff_required
 from shebao.transfers import selectors, services
 from shebao.transfers.errors import TransferError
@@ -22,7 +23,20 @@ def my_transfers(request: HttpRequest) -> HttpResponse:
     if request.user.person_id is None:
         return render(request, "register/citizen/no_record.html")
     rows = selectors.person_transfers(user=request.user, person_id=request.user.person_id)
-    return render(request, "transfers/me.html", {"rows": rows})
+    paying = selectors.person_paying_place(user=request.user, person_id=request.user.person_id)
+    context = {
+        "rows": rows,
+        "paying": paying,
+        "places": [(_place_name(p.code), p.months) for p in paying.places],
+        "hukou_name": _place_name(paying.hukou),
+        "paying_name": _place_name(paying.decision.code),
+    }
+    return render(request, "transfers/me.html", context)
+
+
+def _place_name(code: str) -> str:
+    division = division_get(code)
+    return division.name if division is not None else code
 
 
 @never_cache
@@ -40,7 +54,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 ACTIONS = {
     "accept": lambda user, pk, post: services.transfer_accept(actor=user, transfer_id=pk),
-    "reject": lambda user, pk, post: services.transfer_reject(actor=user, transfer_id=pk, reason=post.get("reason", "")),
+    "reject": lambda user, pk, post: services.transfer_reject(
+        actor=user, transfer_id=pk, reason=post.get("reason", "")
+    ),
     "process": lambda user, pk, post: services.transfer_out_process(
         actor=user, transfer_id=pk, fund_reference=post.get("fund_reference", "")
     ),
