@@ -115,6 +115,7 @@ class DeathRecord(models.Model):
 class SurvivorBenefitKind(models.TextChoices):
     FUNERAL_GRANT = "funeral_grant", "丧葬补助金"
     SURVIVOR_PAYMENT = "survivor_payment", "抚恤金"
+    ACCOUNT_INHERITANCE = "account_inheritance", "个人账户余额继承"
 
 
 class SurvivorEntitlement(models.Model):

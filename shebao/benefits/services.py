@@ -52,11 +52,13 @@ from shebao.benefits.rules.retirement import (
     required_months,
     statutory_retirement,
 )
+from shebao.contributions import ledger as contribution_ledger
 from shebao.kernel.audit import audit_record
 from shebao.kernel.rules.money import fen_to_yuan, round_yuan, yuan_to_fen
 from shebao.kernel.rules.periods import Period
 from shebao.register import access as register_access
 from shebao.register import selectors as register_selectors
+from shebao.register import services as register_services
 from shebao.register import sources as register_sources
 
 APPLY_AHEAD_MONTHS = 3  # a retirement may be applied for up to three months ahead
@@ -544,8 +546,25 @@ def _survivor_amounts() -> dict[str, int]:
 
     configured = {**DEFAULT_SURVIVOR_BENEFITS, **getattr(settings, "SHEBAO_SURVIVOR_BENEFITS", {})}
     return {
-        kind: yuan_to_fen(round_yuan(Decimal(str(configured[kind])))) for kind in SurvivorBenefitKind.values
+        kind: yuan_to_fen(round_yuan(Decimal(str(configured[kind])))) for kind in DEFAULT_SURVIVOR_BENEFITS
     }
+
+
+def _inheritable_fen(person_id: int, death: dt.date) -> int:
+    """个人账户余额继承 (国发〔2005〕38号): the balance at death, less the personal-account
+    pension paid out of it (from the retirement month through the month of death, the
+    payroll paying through that month) for a pensioner; never negative."""
+    principal, interest = contribution_ledger.account_balance_fen(person_id=person_id)
+    balance = principal + interest
+    award = (
+        PensionHistory.objects.filter(person_id=person_id, effective_period__lte=int(Period.of(death)))
+        .order_by("-seq")
+        .first()
+    )
+    if award is not None:
+        paid_months = max(0, Period.of(death).index() - Period.parse(str(award.retire_period)).index() + 1)
+        balance -= award.account_fen * paid_months
+    return max(0, balance)
 
 
 def _parse_death_rows(
@@ -657,10 +676,17 @@ def death_records_import(*, actor, data: bytes, source: str = "") -> list[DeathR
             actor_id=None if register_access.is_system(actor) else actor.pk,
             created_at=now,
         )
+        person = register_access.access_person(user=register_access.SYSTEM_ACTOR, person_id=pid)
+        if not person.is_deceased:  # the register closes employment and enrolments (data comparison)
+            register_services.person_change(
+                actor=register_access.SYSTEM_ACTOR, person_id=pid,
+                changes={"life_status": "deceased", "death_date": day},
+            )  # fmt: skip
+        inherit_fen = _inheritable_fen(pid, day)
         SurvivorEntitlement.objects.bulk_create(
             [
                 SurvivorEntitlement(person_id=pid, kind=kind, amount_fen=fen, created_at=now)
-                for kind, fen in amounts.items()
+                for kind, fen in {**amounts, SurvivorBenefitKind.ACCOUNT_INHERITANCE.value: inherit_fen}.items()
             ]
         )
         audit_record(
@@ -672,6 +698,7 @@ def death_records_import(*, actor, data: bytes, source: str = "") -> list[DeathR
                 "death_date": day.isoformat(),
                 "receivable_fen": receivable_fen,
                 "survivor": amounts,
+                "account_inheritance_fen": inherit_fen,
                 "source": record.source,
             },  # fmt: skip
             actor=actor,

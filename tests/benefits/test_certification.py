@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -243,9 +244,28 @@ def test_t53_death_import_stops_payment_records_receivable_and_survivor_benefits
     assert {(e.kind, e.amount_fen) for e in selectors.survivor_entitlements(person_id=person.pk)} == {
         ("funeral_grant", 600_000),
         ("survivor_payment", 2_400_050),
+        ("account_inheritance", 0),  # no personal account in this fixture
     }
+    person.refresh_from_db()
+    assert person.is_deceased and person.death_date == dt.date(2025, 3, 15)  # the register knows too
     assert services.death_records_import(actor=system, data=data) == []  # re-run: nothing twice
-    assert DeathRecord.objects.count() == 1 and SurvivorEntitlement.objects.count() == 2
+    assert DeathRecord.objects.count() == 1 and SurvivorEntitlement.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_death_records_the_personal_account_inheritance(system, wang):
+    """The balance is inheritable; a pensioner's account pension paid since retirement
+    comes out of it first (国发〔2005〕38号)."""
+    from shebao.benefits.models import PensionHistory
+
+    PensionHistory.objects.create(person_id=wang.pk, seq=1, kind="award", region_code=wang.region_code,
+                                  category="male", retire_period=202501, effective_period=202501, rule="test",
+                                  basic_fen=200_000, account_fen=110_000, transitional_fen=0, total_fen=310_000,
+                                  contribution_months=200, created_at=timezone.now())  # fmt: skip
+    data = f"{wang.id_number},{wang.name},2025-03-15\n".encode()
+    services.death_records_import(actor=system, data=data)
+    entitlements = {e.kind: e.amount_fen for e in selectors.survivor_entitlements(person_id=wang.pk)}
+    assert entitlements["account_inheritance"] == 150_000_00 - 3 * 110_000  # January to March paid
 
 
 @pytest.mark.django_db
