@@ -100,6 +100,7 @@ bench: install
 	@$(PY) bench/assessment.py
 	@$(PY) bench/interest.py
 	@$(PY) bench/payroll.py
+	@$(PY) bench/estimator.py
 
 # Refresh the pictures in docs/screenshots/ from the browser tests.
 screenshots: install browser-deps

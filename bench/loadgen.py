@@ -23,19 +23,25 @@ import time
 HOST = "127.0.0.1"
 
 
-def build_requests(*, port: int, path: str, token: str, bodies: list[str]) -> list[bytes]:
-    head = f"Host: {HOST}:{port}\r\nUser-Agent: shebao-bench\r\nAccept: application/json\r\n"
-    if token:
-        head += f"Authorization: Bearer {token}\r\n"
-    if not bodies:
-        return [f"GET {path} HTTP/1.1\r\n{head}\r\n".encode()]
+def build_requests(
+    *, port: int, path: str, token: str, bodies: list[str], tokens: list[str] | None = None
+) -> list[bytes]:
+    """Pre-built requests: a POST per body (GET when there are none), for the one ``token``
+    or, with ``tokens``, once per token (each caller its own identity, e.g. citizens)."""
     out = []
-    for body in bodies:
-        data = body.encode()
-        out.append(
-            f"POST {path} HTTP/1.1\r\n{head}Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode()
-            + data
-        )
+    for tok in tokens or [token]:
+        head = f"Host: {HOST}:{port}\r\nUser-Agent: shebao-bench\r\nAccept: application/json\r\n"
+        if tok:
+            head += f"Authorization: Bearer {tok}\r\n"
+        if not bodies:
+            out.append(f"GET {path} HTTP/1.1\r\n{head}\r\n".encode())
+            continue
+        for body in bodies:
+            data = body.encode()
+            out.append(
+                f"POST {path} HTTP/1.1\r\n{head}Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+                + data
+            )
     return out
 
 
@@ -89,8 +95,8 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[k]
 
 
-async def run(*, port, path, token, bodies, connections, warmup, duration, seed=1) -> dict:
-    requests = build_requests(port=port, path=path, token=token, bodies=bodies)
+async def run(*, port, path, token, bodies, connections, warmup, duration, seed=1, tokens=None) -> dict:
+    requests = build_requests(port=port, path=path, token=token, bodies=bodies, tokens=tokens)
     start = time.perf_counter()
     warm_until = start + warmup
     deadline = warm_until + duration
@@ -139,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--path", default="/healthz")
     parser.add_argument("--token", default="")
+    parser.add_argument("--tokens", default="", help="JSON file: a list of bearer tokens, one identity each")
     parser.add_argument(
         "--bodies", default="", help="JSON file: a list of request bodies (objects); none: GET"
     )
@@ -152,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.bodies:
         with open(args.bodies, encoding="utf-8") as fh:
             bodies = [json.dumps(b, ensure_ascii=False) for b in json.load(fh)]
+    tokens = None
+    if args.tokens:
+        with open(args.tokens, encoding="utf-8") as fh:
+            tokens = [str(t) for t in json.load(fh)]
     result = asyncio.run(
         run(
             port=args.port,
@@ -161,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             connections=args.connections,
             warmup=args.warmup,
             duration=args.duration,
+            tokens=tokens,
         )
     )
     json.dump(result, sys.stdout)
