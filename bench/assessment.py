@@ -41,21 +41,14 @@ KEYS = ROOT / "bench" / "results" / ".bench_assess_keys.json"
 
 
 def fresh(backend: str) -> None:
-    if backend == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-        SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
-        return
-    import psycopg
-
-    with psycopg.connect(common.PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
+    common.fresh_database(backend, sqlite_path=SQLITE_PATH, pg_db=PG_DB)
 
 
 def prepare(env: dict, persons: int) -> None:
     common.manage(env, "migrate", "--noinput", "-v", "0")
-    common.manage(env, "seed_demo", "--persons", str(persons), "--employers", str(max(1, persons // 50)), "-v", "0")
+    common.manage(
+        env, "seed_demo", "--persons", str(persons), "--employers", str(max(1, persons // 50)), "-v", "0"
+    )
     common.manage(env, "load_parameters")
     common.manage(env, "shell", "-c", DECLARE_ALL)
 
@@ -103,7 +96,11 @@ def timed_assess(env: dict) -> dict:
 def timed_baseline(env: dict, limit: int | None) -> dict:
     out = subprocess.run(
         [common.PYTHON, str(ROOT / "bench" / "assessment_baseline.py"), str(PERIOD), str(limit or 0)],
-        cwd=ROOT, env=env, check=True, stdout=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -115,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-seed", action="store_true", help="reuse the databases of the last run")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument(
-        "--baseline-persons", type=int, default=None,
+        "--baseline-persons",
+        type=int,
+        default=None,
         help="run the bulk_create baseline on the first N persons only and extrapolate (default: all)",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
@@ -149,12 +148,29 @@ def main(argv: list[str] | None = None) -> int:
         res = {"assess": first, "rerun": again}
         ratio_target = TARGET_SECONDS / first["seconds"]
         missed |= ratio_target < 1
-        rows.append((f"assess {backend}: {first['lines']:,} lines, {first['bills']:,} bills", f"{first['seconds']:.1f} s",
-                     f"≤ {TARGET_SECONDS:.0f} s", f"{ratio_target:.2f}×"))
+        rows.append(
+            (
+                f"assess {backend}: {first['lines']:,} lines, {first['bills']:,} bills",
+                f"{first['seconds']:.1f} s",
+                f"≤ {TARGET_SECONDS:.0f} s",
+                f"{ratio_target:.2f}×",
+            )
+        )
         rows.append(("  of which the run itself", f"{first['run_seconds']:.1f} s", "", ""))
-        rows.append(("  rerun (identical totals: " + str(again['employer_fen'] == first['employer_fen']
-                     and again['individual_fen'] == first['individual_fen'] and again['lines'] == first['lines']) + ")",
-                     f"{again['seconds']:.1f} s", "", ""))
+        rows.append(
+            (
+                "  rerun (identical totals: "
+                + str(
+                    again["employer_fen"] == first["employer_fen"]
+                    and again["individual_fen"] == first["individual_fen"]
+                    and again["lines"] == first["lines"]
+                )
+                + ")",
+                f"{again['seconds']:.1f} s",
+                "",
+                "",
+            )
+        )
         if not args.skip_baseline:
             print(f"== {backend}: bulk_create baseline", file=sys.stderr)
             base = timed_baseline(env, args.baseline_persons)
@@ -173,10 +189,21 @@ def main(argv: list[str] | None = None) -> int:
             whole = projected / first["seconds"]
             res["ratio_computation"], res["ratio_whole_command"] = round(ratio, 2), round(whole, 2)
             missed |= ratio < TARGET_RATIO
-            label = "baseline bulk_create" + (f" ({base['lines']:,} lines, extrapolated)" if args.baseline_persons else "")
-            rows.append((label, f"{projected:.1f} s", f"≥ {TARGET_RATIO:.0f}× slower", f"{ratio / TARGET_RATIO:.2f}×"))
-            rows.append((f"  set-based vs bulk_create: {ratio:.1f}× faster (whole command: {whole:.1f}×); "
-                         f"totals agree: {base['agrees']}", "", "", ""))
+            label = "baseline bulk_create" + (
+                f" ({base['lines']:,} lines, extrapolated)" if args.baseline_persons else ""
+            )
+            rows.append(
+                (label, f"{projected:.1f} s", f"≥ {TARGET_RATIO:.0f}× slower", f"{ratio / TARGET_RATIO:.2f}×")
+            )
+            rows.append(
+                (
+                    f"  set-based vs bulk_create: {ratio:.1f}× faster (whole command: {whole:.1f}×); "
+                    f"totals agree: {base['agrees']}",
+                    "",
+                    "",
+                    "",
+                )
+            )
         results[backend] = res
     results["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     print(f"{'benchmark':<62} {'result':>10} {'target':>16} {'ratio':>7}")

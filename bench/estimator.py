@@ -47,16 +47,7 @@ PATHS = {"citizen": "/api/v1/me/benefits/estimate", "public": "/api/v1/public/be
 
 
 def fresh(backend: str) -> None:
-    if backend == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-        SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
-        return
-    import psycopg
-
-    with psycopg.connect(common.PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
+    common.fresh_database(backend, sqlite_path=SQLITE_PATH, pg_db=PG_DB)
 
 
 def load(env: dict, *, args, prepared: dict, tmp: Path) -> dict:
@@ -119,7 +110,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         env = common.bench_env(PG_URL if backend == "postgresql" else SQLITE_URL, keys)
         if not args.skip_seed:
-            print(f"== {backend}: fresh database, seed {args.persons:,} persons, {args.months} months", file=sys.stderr)
+            print(
+                f"== {backend}: fresh database, seed {args.persons:,} persons, {args.months} months",
+                file=sys.stderr,
+            )
             fresh(backend)
             t0 = time.perf_counter()
             common.manage(env, "migrate", "--noinput", "-v", "0")

@@ -37,16 +37,7 @@ VAR = ROOT / "var" / "bench-payroll"
 
 
 def fresh(backend: str) -> None:
-    if backend == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-        SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
-        return
-    import psycopg
-
-    with psycopg.connect(common.PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
+    common.fresh_database(backend, sqlite_path=SQLITE_PATH, pg_db=PG_DB)
 
 
 SUMMARY = f"""

@@ -138,6 +138,21 @@ def fresh_postgresql() -> None:
         conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
 
 
+def fresh_database(backend: str, *, sqlite_path: Path, pg_db: str) -> None:
+    """An empty database for one benchmark: the SQLite file (and its WAL) removed, or the
+    PostgreSQL database dropped and created again."""
+    if backend == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
+        sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {pg_db}")
+
+
 def postgresql_reachable() -> bool:
     try:
         import psycopg
@@ -218,13 +233,37 @@ def server_command(args, port: int) -> list[str]:
     """Two worker processes of the chosen WSGI server, each with ``args.threads`` threads."""
     if args.server == "granian":
         return [
-            GRANIAN, "--interface", "wsgi", args.app,
-            "--workers", "2", "--blocking-threads", str(args.threads), "--runtime-threads", "1",
-            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-ws",
+            GRANIAN,
+            "--interface",
+            "wsgi",
+            args.app,
+            "--workers",
+            "2",
+            "--blocking-threads",
+            str(args.threads),
+            "--runtime-threads",
+            "1",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-ws",
         ]
     return [
-        GUNICORN, args.app, "--workers", "2", "--threads", str(args.threads),
-        "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--keep-alive", "30",
+        GUNICORN,
+        args.app,
+        "--workers",
+        "2",
+        "--threads",
+        str(args.threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--keep-alive",
+        "30",
     ]
 
 
@@ -236,7 +275,8 @@ def lookup(env: dict, *, args, label: str) -> dict:
         bodies = Path(tmp) / "bodies.json"
         bodies.write_text(json.dumps(data["bodies"], ensure_ascii=False), encoding="utf-8")
         port = free_port()
-        server = subprocess.Popen(server_command(args, port),
+        server = subprocess.Popen(
+            server_command(args, port),
             cwd=ROOT,
             env=env,
         )
@@ -275,7 +315,9 @@ def lookup(env: dict, *, args, label: str) -> dict:
         result["server"] = f"granian WSGI, 2 workers × {args.threads} blocking threads"
     else:
         result["server"] = (
-            f"gunicorn 2 workers × {args.threads} threads (gthread)" if args.threads > 1 else "gunicorn 2 sync workers"
+            f"gunicorn 2 workers × {args.threads} threads (gthread)"
+            if args.threads > 1
+            else "gunicorn 2 sync workers"
         )
     return result
 

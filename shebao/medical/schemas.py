@@ -1,14 +1,12 @@
 """API schemas and error mapping of the medical app (citizen and staff APIs)."""
 
 import datetime as dt
-import functools
 
-from ninja import Schema, Status
+from ninja import Schema
 
-from shebao.accounts.access import AccessDenied
 from shebao.medical.errors import MedicalError
 from shebao.medical.rules.registration import CATEGORIES, Category
-from shebao.register.schemas import ERRORS, ErrorOut, NotFound, language
+from shebao.register.schemas import ERRORS, ErrorOut, NotFound, api_errors_for, language
 
 __all__ = [
     "ERRORS",
@@ -17,6 +15,7 @@ __all__ = [
     "RegistrationIn",
     "RegistrationOut",
     "api_errors",
+    "language",
     "registration_out",
 ]
 
@@ -58,25 +57,5 @@ def registration_out(row, english: bool = False) -> dict:
     }
 
 
-def _error(request, exc) -> dict:
-    zh = getattr(exc, "message_zh", str(exc))
-    en = getattr(exc, "message_en", str(exc))
-    return {"field": getattr(exc, "field", ""), "message": en if language(request).startswith("en") else zh,
-            "message_en": en}  # fmt: skip
-
-
-def api_errors(view):
-    """MedicalError → 400, AccessDenied → 403, NotFound → 404."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except MedicalError as exc:
-            return Status(400, _error(request, exc))
-        except AccessDenied as exc:
-            return Status(403, _error(request, exc))
-        except NotFound as exc:
-            return Status(404, _error(request, exc))
-
-    return wrapper
+api_errors = api_errors_for(MedicalError)
+"""MedicalError → 400, AccessDenied → 403, NotFound → 404 ({field, message, message_en})."""

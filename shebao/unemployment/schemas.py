@@ -1,12 +1,9 @@
 """API schemas and error mapping of the unemployment app (citizen and staff APIs)."""
 
-import functools
+from ninja import Schema
 
-from ninja import Schema, Status
-
-from shebao.accounts.access import AccessDenied
 from shebao.kernel.rules.money import fen_to_yuan
-from shebao.register.schemas import ERRORS, ErrorOut, NotFound, language
+from shebao.register.schemas import ERRORS, ErrorOut, NotFound, api_errors_for, language
 from shebao.unemployment import selectors
 from shebao.unemployment.errors import UnemploymentError
 from shebao.unemployment.services import SEPARATION_LABELS, STOP_LABELS
@@ -169,25 +166,5 @@ def transfer_out(row) -> dict:
             "computed_at": row.computed_at.isoformat()}  # fmt: skip
 
 
-def _error(request, exc) -> dict:
-    zh = getattr(exc, "message_zh", str(exc))
-    en = getattr(exc, "message_en", str(exc))
-    return {"field": getattr(exc, "field", ""), "message": en if language(request).startswith("en") else zh,
-            "message_en": en}  # fmt: skip
-
-
-def api_errors(view):
-    """UnemploymentError → 400, AccessDenied → 403, NotFound → 404."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except UnemploymentError as exc:
-            return Status(400, _error(request, exc))
-        except AccessDenied as exc:
-            return Status(403, _error(request, exc))
-        except NotFound as exc:
-            return Status(404, _error(request, exc))
-
-    return wrapper
+api_errors = api_errors_for(UnemploymentError)
+"""UnemploymentError → 400, AccessDenied → 403, NotFound → 404 ({field, message, message_en})."""

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from shebao.kernel.rules.errors import FieldError
 
-class BenefitRuleError(ValueError):
-    def __init__(self, *, field: str, zh: str, en: str) -> None:
-        super().__init__(f"{field}: {en}")
-        self.field = field
-        self.message_zh = zh
-        self.message_en = en
+
+class BenefitRuleError(FieldError):
+    pass

@@ -11,15 +11,11 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from shebao.kernel.rules.errors import FieldError
 
-class MedicalRuleError(ValueError):
+
+class MedicalRuleError(FieldError):
     """The one error of this app: it names the field, in Chinese and English."""
-
-    def __init__(self, *, field: str, zh: str, en: str) -> None:
-        super().__init__(f"{field}: {en}")
-        self.field = field
-        self.message_zh = zh
-        self.message_en = en
 
 
 class Kind(StrEnum):
