@@ -45,7 +45,6 @@ from shebao.contributions.models import AccountCredit, AccountYear, Bill, Contri
 from shebao.contributions.rules.rates import ppm_to_rate
 from shebao.contributions.services import ContributionError, _period
 from shebao.kernel.rules.money import fen_to_yuan
-from shebao.kernel.rules.periods import period_range
 from shebao.register import sources
 
 MAX_MONTHS = 600  # fifty years in one query
@@ -121,17 +120,23 @@ class Month:
 
 
 def _check_range(first_period: object, last_period: object) -> list[int]:
+    """The periods of the range, oldest first, as ints (no ``Period`` object per month:
+    the pension estimator checks fifty years on every request)."""
     first = _period(first_period, field="first_period")
     last = _period(last_period, field="last_period")
     if last < first:
-        raise ContributionError(field="last_period", zh="截止所属期早于起始所属期", en="last_period is before first_period")
-    if first.months_until(last) + 1 > MAX_MONTHS:
+        raise ContributionError(
+            field="last_period", zh="截止所属期早于起始所属期", en="last_period is before first_period"
+        )
+    count = first.months_until(last)  # inclusive
+    if count + 1 > MAX_MONTHS:
         raise ContributionError(
             field="first_period",
             zh=f"一次最多查询 {MAX_MONTHS} 个月",
             en=f"at most {MAX_MONTHS} months at a time",
         )
-    return [int(p) for p in period_range(first, last)]
+    start = int(first) // 100 * 12 + int(first) % 100 - 1
+    return [(m // 12) * 100 + m % 12 + 1 for m in range(start, start + count)]
 
 
 def _insurance_line(line: ContributionLine, bill: Bill | None) -> InsuranceLine:
@@ -147,13 +152,17 @@ def _insurance_line(line: ContributionLine, bill: Bill | None) -> InsuranceLine:
     )
 
 
-def person_contribution_history(*, user, person_id: int, first_period: object, last_period: object) -> list[Month]:
+def person_contribution_history(
+    *, user, person_id: int, first_period: object, last_period: object
+) -> list[Month]:
     """The person's contributions month by month (see the module docstring)."""
     selectors.authorise_person_view(user=user, person_id=person_id)
     periods = _check_range(first_period, last_period)
     lines = list(selectors.person_lines(person_id=person_id, periods=periods))
     bills = _bills_for(lines)
-    external = ExternalMonth.objects.filter(person_id=person_id, period__gte=periods[0], period__lte=periods[-1])
+    external = ExternalMonth.objects.filter(
+        person_id=person_id, period__gte=periods[0], period__lte=periods[-1]
+    )
     credits: dict[int, int] = {}
     for period, amount in AccountCredit.objects.filter(
         person_id=person_id, period__gte=periods[0], period__lte=periods[-1]
@@ -218,7 +227,9 @@ def _bill_row(bill: Bill, today: dt.date) -> BillRow:
     )
 
 
-def employer_bill_history(*, user, employer_id: int, limit: int = 60, today: dt.date | None = None) -> list[BillRow]:
+def employer_bill_history(
+    *, user, employer_id: int, limit: int = 60, today: dt.date | None = None
+) -> list[BillRow]:
     """The employer's bills, newest period first (at most ``limit``, up to 600)."""
     selectors.authorise_employer_view(user=user, employer_id=employer_id)
     limit = max(1, min(int(limit), MAX_MONTHS))
@@ -241,7 +252,9 @@ def employer_period_lines(*, user, employer_id: int, period: object) -> list[Emp
     """The employer's employees' lines for ``period``, by person id."""
     selectors.authorise_employer_view(user=user, employer_id=employer_id)
     p = _period(period)
-    persons = sources.person_ids_of_employer(employer_id=employer_id, first_day=p.first_day(), last_day=p.last_day())
+    persons = sources.person_ids_of_employer(
+        employer_id=employer_id, first_day=p.first_day(), last_day=p.last_day()
+    )
     lines: list[ContributionLine] = []
     for start in range(0, len(persons), _PROBE_BATCH):
         lines.extend(
@@ -348,4 +361,3 @@ def person_account_statement(*, user, person_id: int, today: dt.date | None = No
         balance_interest=_yuan(interest),
         balance=_yuan(principal + interest),
     )
-

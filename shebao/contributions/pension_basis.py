@@ -28,8 +28,7 @@ from django.db import connection
 
 from shebao.contributions import selectors
 from shebao.contributions.codes import BillStatus, LineKind, PayerType
-from shebao.contributions.history import MAX_MONTHS
-from shebao.contributions.services import ContributionError, _period
+from shebao.contributions.history import _check_range
 from shebao.register.rules.codes import Insurance
 
 PENSION = Insurance.PENSION.value
@@ -93,31 +92,11 @@ def _period_filter(periods: list[int]) -> tuple[str, list] | None:
     return "IN (" + ",".join(["%s"] * len(probed)) + ")", probed
 
 
-def _months(first_period: object, last_period: object) -> list[int]:
-    """The periods of the range as ints (the history's checks and messages, without a
-    ``Period`` object per month)."""
-    first = _period(first_period, field="first_period")
-    last = _period(last_period, field="last_period")
-    if last < first:
-        raise ContributionError(
-            field="last_period", zh="截止所属期早于起始所属期", en="last_period is before first_period"
-        )
-    count = first.months_until(last)  # inclusive
-    if count + 1 > MAX_MONTHS:  # the history's limit, as it checks it
-        raise ContributionError(
-            field="first_period",
-            zh=f"一次最多查询 {MAX_MONTHS} 个月",
-            en=f"at most {MAX_MONTHS} months at a time",
-        )
-    start = int(first) // 100 * 12 + int(first) % 100 - 1
-    return [(m // 12) * 100 + m % 12 + 1 for m in range(start, start + count)]
-
-
 def person_pension_months(
     *, user, person_id: int, first_period: object, last_period: object
 ) -> PensionMonths:
     selectors.authorise_person_view(user=user, person_id=person_id)
-    periods = _months(first_period, last_period)
+    periods = _check_range(first_period, last_period)
     line_params = [
         PayerType.PERSON.value,
         PayerType.EMPLOYER.value,
@@ -131,7 +110,9 @@ def person_pension_months(
     owed: set[int] = set()
     with connection.cursor() as cursor:
         cursor.execute(_MONTHS_SQL.format(periods=clause[0]), line_params + clause[1] + external_params)
-        rows = sorted(cursor.fetchall(), key=lambda r: r[0])  # own lines first: a month paid here is counted at its own base
+        rows = sorted(
+            cursor.fetchall(), key=lambda r: r[0]
+        )  # own lines first: a month paid here is counted at its own base
     for source, period, base_fen, status in rows:
         if source == 1 or status == BillStatus.PAID:
             paid.setdefault(period, base_fen)

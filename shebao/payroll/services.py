@@ -267,7 +267,9 @@ def payee_enrol(
     account = _account(account_number)
     end = None if to_period is None else parse_period(to_period, field="to_period")
     if end is not None and end < start:
-        raise PayrollError(field="to_period", zh="截止月份早于开始发放月份", en="to_period is before from_period")
+        raise PayrollError(
+            field="to_period", zh="截止月份早于开始发放月份", en="to_period is before from_period"
+        )
     existing = Payee.objects.select_for_update().filter(person_id=pid, benefit=kind).first()
     if existing is not None and not (
         kind == Benefit.UNEMPLOYMENT
@@ -281,10 +283,18 @@ def payee_enrol(
         )
     now = timezone.now()
     if kind == Benefit.PENSION:
-        for other in Payee.objects.select_for_update().filter(
-            person_id=pid, benefit=Benefit.UNEMPLOYMENT
-        ).exclude(status=PayeeStatus.STOPPED):
-            _stop(other, from_period=start, reason=f"领取基本养老金 pension from {start}", actor=actor, grant=grant)
+        for other in (
+            Payee.objects.select_for_update()
+            .filter(person_id=pid, benefit=Benefit.UNEMPLOYMENT)
+            .exclude(status=PayeeStatus.STOPPED)
+        ):
+            _stop(
+                other,
+                from_period=start,
+                reason=f"领取基本养老金 pension from {start}",
+                actor=actor,
+                grant=grant,
+            )
     if existing is not None:  # a later unemployment claim: the stopped payee pays again
         before = _snapshot(existing)
         Payee.objects.filter(pk=existing.pk, status=PayeeStatus.STOPPED).update(
@@ -464,6 +474,16 @@ def payee_resume(*, actor, payee_id: int, from_period: int) -> Payee:
     return payee
 
 
+def _receivable_after(payee: Payee, end: int, label: str, now) -> Receivable | None:
+    """The normal amounts already paid for months after ``end`` (a stop), as one
+    receivable naming them; None when nothing was overpaid."""
+    over = _paid_normal(payee, [p for p in paid_periods() if p > end])
+    if sum(over.values()) <= 0:
+        return None
+    months = ", ".join(str(p) for p in sorted(over))
+    return _receivable(payee, sum(over.values()), f"{label}: {months}", now)
+
+
 def _stop(payee: Payee, *, from_period: int, reason: str, actor, grant: Grant | None) -> Payee:
     """No payment from ``from_period`` on (to_period = the month before); normal amounts
     already paid from then on become a receivable. The payee row is locked by the caller."""
@@ -476,11 +496,7 @@ def _stop(payee: Payee, *, from_period: int, reason: str, actor, grant: Grant | 
         status=PayeeStatus.STOPPED, to_period=end, stop_reason=reason[:200], updated_at=now
     )
     payee.refresh_from_db()
-    over = _paid_normal(payee, [p for p in paid_periods() if p > end])
-    receivable = None
-    if sum(over.values()) > 0:
-        months = ", ".join(str(p) for p in sorted(over))
-        receivable = _receivable(payee, sum(over.values()), f"停发后多发 paid after stop: {months}", now)
+    receivable = _receivable_after(payee, end, "停发后多发 paid after stop", now)
     _history(payee, action="stop", actor=actor, from_period=from_period, reason=payee.stop_reason)
     audit_record(
         action="payee.stop",
@@ -559,11 +575,8 @@ def payee_stop_on_death(*, actor, person_id: int, death_date) -> list[Receivable
         Adjustment.objects.filter(payee_id=payee.pk, settled_period__isnull=True, held=False).update(
             held=True
         )
-        over = _paid_normal(payee, [p for p in paid_periods() if p > end])
-        receivable = None
-        if sum(over.values()) > 0:
-            months = ", ".join(str(p) for p in sorted(over))
-            receivable = _receivable(payee, sum(over.values()), f"死亡后多发 paid after death: {months}", now)
+        receivable = _receivable_after(payee, end, "死亡后多发 paid after death", now)
+        if receivable is not None:
             out.append(receivable)
         _history(payee, action="stop", actor=actor, from_period=end, reason=payee.stop_reason)
         audit_record(

@@ -55,6 +55,17 @@ def periods(first: int, count: int) -> list[int]:
     return out
 
 
+def paid_bills(*, employer_id: int, region_code: str, periods: list[int]) -> None:
+    """Paid employer bills for the periods (the status is what the history reads)."""
+    Bill.objects.bulk_create(
+        [Bill(period=p, payer_type="employer", payer_id=employer_id, kind="normal", region_code=region_code,
+              employer_fen=0, individual_fen=0, total_fen=0, paid_fen=0, lines=1, status="paid",
+              due_date=dt.date(p // 100, p % 100, 15), run_id=0, updated_at=timezone.now())
+         for p in periods],
+        ignore_conflicts=True,
+    )  # fmt: skip
+
+
 def legacy_record(person, *, employer_id: int, base_fen: int = S_FEN, first: int = FIRST, months: int = MONTHS,
                   balance_fen: int = 150_000_00, paid: bool = True) -> None:  # fmt: skip
     """Historic pension lines and an account year as a legacy migration leaves them."""
@@ -66,13 +77,7 @@ def legacy_record(person, *, employer_id: int, base_fen: int = S_FEN, first: int
         for p in periods(first, months)
     )  # fmt: skip
     if paid:
-        Bill.objects.bulk_create(
-            [Bill(period=p, payer_type="employer", payer_id=employer_id, kind="normal", region_code=person.region_code,
-                  employer_fen=0, individual_fen=0, total_fen=0, paid_fen=0, lines=1, status="paid",
-                  due_date=dt.date(p // 100, p % 100, 15), run_id=0, updated_at=timezone.now())
-             for p in periods(first, months)],
-            ignore_conflicts=True,
-        )  # fmt: skip
+        paid_bills(employer_id=employer_id, region_code=person.region_code, periods=periods(first, months))
     AccountYear.objects.create(
         person_id=person.pk, year=2024, opening_principal_fen=0, opening_interest_fen=0, credits_fen=balance_fen,
         interest_on_opening_fen=0, interest_on_credits_fen=0, closing_principal_fen=balance_fen,

@@ -141,15 +141,15 @@ def test_equal_to_the_walk_on_the_demo_city():
 
 
 def test_months_of_a_range_and_bad_ranges():
-    assert pension_basis._months("2024-11", "2025-02") == [202411, 202412, 202501, 202502]
-    assert len(pension_basis._months("1977-02", "2026-12")) == 599
-    assert pension_basis._months("2025-01", "2025-01") == [202501]
+    assert history._check_range("2024-11", "2025-02") == [202411, 202412, 202501, 202502]
+    assert len(history._check_range("1977-02", "2026-12")) == 599
+    assert history._check_range("2025-01", "2025-01") == [202501]
     with pytest.raises(ContributionError) as exc:
-        pension_basis._months("2025-02", "2025-01")
+        history._check_range("2025-02", "2025-01")
     assert exc.value.field == "last_period"
     with pytest.raises(ContributionError) as exc:
-        pension_basis._months("1970-01", "2026-12")
+        history._check_range("1970-01", "2026-12")
     assert exc.value.field == "first_period"
     with pytest.raises(ContributionError) as exc:
-        pension_basis._months("2025-13", "2026-12")
+        history._check_range("2025-13", "2026-12")
     assert exc.value.field == "first_period"

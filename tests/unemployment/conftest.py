@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from shebao.accounts.rules.permissions import Post, UserKind
-from shebao.contributions.models import Bill, ContributionLine
+from shebao.contributions.models import ContributionLine
 from shebao.register import services as register_services
 from shebao.unemployment import services
 from tests.benefits.conftest import (  # noqa: F401 - fixtures re-exported
@@ -27,6 +27,7 @@ from tests.benefits.conftest import (  # noqa: F401 - fixtures re-exported
     make_user,
     man_id,
     other_employer,
+    paid_bills,
     periods,
     rechecker,
     register_person,
@@ -53,13 +54,7 @@ def unemployment_lines(person, *, employer_id: int, first: int, months: int, pai
         for p in periods(first, months)
     )  # fmt: skip
     if paid:
-        Bill.objects.bulk_create(
-            [Bill(period=p, payer_type="employer", payer_id=employer_id, kind="normal", region_code=person.region_code,
-                  employer_fen=0, individual_fen=0, total_fen=0, paid_fen=0, lines=1, status="paid",
-                  due_date=dt.date(p // 100, p % 100, 15), run_id=0, updated_at=timezone.now())
-             for p in periods(first, months)],
-            ignore_conflicts=True,
-        )  # fmt: skip
+        paid_bills(employer_id=employer_id, region_code=person.region_code, periods=periods(first, months))
 
 
 @pytest.fixture
@@ -82,12 +77,16 @@ def jobless(register_person, employer, system, params):
               name: str = ""):  # fmt: skip
         end = end or timezone.localdate() - dt.timedelta(days=10)
         number = man_id(born) if born else None
-        person = register_person(name or "失业者" + "甲乙丙丁戊己庚辛壬癸"[next(_made) % 10], id_number=number)
+        person = register_person(
+            name or "失业者" + "甲乙丙丁戊己庚辛壬癸"[next(_made) % 10], id_number=number
+        )
         first = months_back(end, months) if months else 200001
         start = max(dt.date(2020, 1, 2), end - dt.timedelta(days=365))
         job = register_services.employment_hire(actor=system, employer_id=employer.pk, person_id=person.pk,
                                                 start_date=start, monthly_wage="10000")  # fmt: skip
-        register_services.employment_separate(actor=system, employment_id=job.pk, end_date=end, reason="合同到期")
+        register_services.employment_separate(
+            actor=system, employment_id=job.pk, end_date=end, reason="合同到期"
+        )
         if months:
             unemployment_lines(person, employer_id=employer.pk, first=first, months=months, paid=paid)
         return person
