@@ -168,13 +168,15 @@ def test_locked_account_message_through_the_form(client, make_user, lockout):
         client.post(LOGIN_URL, {"username": "locky", "password": "wrong"})
     response = client.post(LOGIN_URL, {"username": "locky", "password": "wrong"})
     user.refresh_from_db()
-    hhmm = timezone.localtime(user.locked_until).strftime("%H:%M")
+    until = timezone.localtime(user.locked_until)
+    # the time alone when the lock ends today (local time), with the date when it ends after midnight
+    when = until.strftime("%H:%M") if until.date() == timezone.localdate() else until.strftime("%m-%d %H:%M")
     body = response.content.decode()
-    assert f"账户已锁定，请于 {hhmm} 后再试或联系窗口" in body
+    assert f"账户已锁定，请于 {when} 后再试或联系窗口" in body
     assert "account is locked" in body
     response = client.post(LOGIN_URL, {"username": "locky", "password": PASSWORD})
     assert response.status_code == 200
-    assert f"请于 {hhmm} 后再试" in response.content.decode()
+    assert f"请于 {when} 后再试" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
