@@ -1,11 +1,16 @@
 """Set-based batches of 失业保险金.
 
 ``unemployment_sweep(*, actor, period=None, today=None) -> SweepResult``
-    Finds in SQL, over all active claims at once: persons with an employment started after
-    the one the claim ended (stop from the month after the new start: 重新就业), persons
-    with an active pension payee (stop from the pension's first month), claims paid out
-    (期满), and claims whose next amount step is due by ``period``. Each stop goes through
-    ``services.claim_stop`` (audited, atomic per claim). Rerunning finds nothing new.
+    Finds in SQL, over all active claims at once: persons recorded as deceased in the
+    register (stop from the month after the month of death: the month of death is paid,
+    as in ``payroll.payee_stop_on_death``), persons with an employment started after the
+    one the claim ended (stop from the month after the new start: 重新就业), persons with
+    a pension payee in pay or suspended (stop from the pension's first month), claims paid
+    out (期满), and claims whose next amount step is due by ``period``. A claim meeting
+    several conditions stops from the earliest month (death first on the same month).
+    Each stop goes through ``services.claim_stop`` (audited, atomic per claim; months
+    already paid from the stop month on become a payroll receivable). Rerunning finds
+    nothing new.
 
 ``unemployment_medical(*, actor, period, chunk_size=100_000) -> MedicalTransfer``
     The medical contributions the unemployment fund pays for the recipients of ``period``
@@ -33,6 +38,7 @@ from shebao.kernel.audit import audit_record
 from shebao.kernel.rules.periods import Period
 from shebao.payroll import selectors as payroll_selectors
 from shebao.register import sources as register_sources
+from shebao.register.rules.codes import LifeStatus
 from shebao.unemployment import access, selectors, services
 from shebao.unemployment.errors import UnemploymentError
 from shebao.unemployment.models import Claim, ClaimChange, ClaimStatus, MedicalContribution, MedicalTransfer
@@ -65,10 +71,26 @@ def _reemployed() -> list[tuple[int, int, dt.date]]:
         return [(row[0], row[1], _as_date(row[2])) for row in cursor.fetchall()]
 
 
+def _deceased() -> list[tuple[int, int, dt.date]]:
+    """Active claims of persons the register records as deceased (死亡登记 or the death
+    import of the certification data comparison): (claim, first period, date of death)."""
+    person = register_sources.register_tables().person
+    sql = f"""SELECT c.id, c.first_period, p.death_date FROM {CLAIM} c
+      JOIN {person} p ON p.id = c.person_id
+      WHERE c.status = 'active' AND p.life_status = %s AND p.death_date IS NOT NULL
+      ORDER BY c.id"""  # noqa: S608 - table names only
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [str(LifeStatus.DECEASED)])
+        return [(row[0], row[1], _as_date(row[2])) for row in cursor.fetchall()]
+
+
 def _pensioners() -> list[tuple[int, int]]:
+    """Active claims of persons with a pension payee in pay or suspended (a suspended
+    pension, e.g. for a missed certification, is still a pension drawn)."""
     payee = payroll_selectors.payee_table()
     sql = f"""SELECT c.id, MIN(p.from_period) FROM {CLAIM} c
-      JOIN {payee} p ON p.person_id = c.person_id AND p.benefit = 'pension' AND p.status = 'active'
+      JOIN {payee} p ON p.person_id = c.person_id AND p.benefit = 'pension'
+        AND p.status IN ('active', 'suspended')
       WHERE c.status = 'active' AND p.from_period <= c.paid_to
       GROUP BY c.id ORDER BY c.id"""  # noqa: S608 - table names only
     with connection.cursor() as cursor:
@@ -81,12 +103,16 @@ def unemployment_sweep(*, actor, period: object = None, today: dt.date | None = 
     today = today or timezone.localdate()
     current = services._period(period, field="period") if period not in (None, "") else int(Period.of(today))
     result = SweepResult(current)
-    stops: dict[int, tuple[StopReason, int]] = {}
-    for claim_id, first, start in _reemployed():
-        stops[claim_id] = (StopReason.REEMPLOYED, max(first, int(Period.of(start) + 1)))
+    found: dict[int, list[tuple[int, int, StopReason]]] = {}  # claim → [(from period, rank, reason)]
+    for claim_id, first, death in _deceased():
+        start = max(first, int(Period.of(death) + 1))  # the month of death is paid
+        found.setdefault(claim_id, []).append((start, 0, StopReason.DIED))
+    for claim_id, first, hired in _reemployed():
+        start = max(first, int(Period.of(hired) + 1))
+        found.setdefault(claim_id, []).append((start, 1, StopReason.REEMPLOYED))
     for claim_id, from_period in _pensioners():
-        reason, start = stops.get(claim_id, (StopReason.PENSION, from_period))
-        stops[claim_id] = (reason, start) if start <= from_period else (StopReason.PENSION, from_period)
+        found.setdefault(claim_id, []).append((from_period, 2, StopReason.PENSION))
+    stops = {claim_id: (min(rows)[2], min(rows)[0]) for claim_id, rows in found.items()}
     for claim_id, (reason, start) in sorted(stops.items()):
         claim = Claim.objects.get(pk=claim_id)
         if start > claim.paid_to:
@@ -117,7 +143,9 @@ def unemployment_sweep(*, actor, period: object = None, today: dt.date | None = 
         result.ended = len(done)
         audit_record(
             action="unemployment.sweep", object_type="unemployment_sweep", object_id=current, actor=actor,
-            after={"period": current, "stopped": len(result.stopped), "ended": result.ended, "steps": result.steps},
+            after={"period": current, "stopped": len(result.stopped), "ended": result.ended, "steps": result.steps,
+                   "stopped_by_reason": {r: sum(1 for _, why, _ in result.stopped if why == r)
+                                         for r in sorted({why for _, why, _ in result.stopped})}},
         )  # fmt: skip
     return result
 

@@ -19,8 +19,14 @@ case_id=None, today=None) -> Claim``
     CASE_RECHECK or CASE_REVIEW in the person's region.
 
 ``claim_stop(*, actor, claim_id, reason, from_period) -> Claim``
-    Stop from ``from_period`` for a ``StopReason``; the payee stops too; the unused months
-    are kept for a later claim. CASE_REVIEW or CASE_RECHECK (the platform for the sweep).
+    Stop from ``from_period`` for a ``StopReason``; the payee stops too (months already paid
+    from then on become a payroll receivable); the unused months are kept for a later
+    claim. CASE_REVIEW or CASE_RECHECK (the platform for the sweep, which stops the claims
+    of deceased persons from the month after the month of death).
+
+No claim is awarded for a person the register records as deceased (``claim_assess``, also
+inside ``claim_award``), and no amount step is passed to the payroll for one
+(``claim_apply_step``); there is no other write path that starts or resumes a claim.
 """
 
 from __future__ import annotations
@@ -449,6 +455,9 @@ def claim_apply_step(*, actor, claim_id: int) -> Claim:
         claim = Claim.objects.select_for_update().get(pk=claim_id)
         if claim.status != ClaimStatus.ACTIVE or claim.steps_applied >= len(claim.steps) or claim.payee_id is None:
             return claim
+        person = register_access.access_person(user=register_access.SYSTEM_ACTOR, person_id=claim.person_id)
+        if person.is_deceased:
+            return claim  # nothing more is paid: the sweep stops the claim (reason died)
         period, fen = claim.steps[claim.steps_applied]
         payroll_services.payee_change_amount(
             actor=actor, payee_id=claim.payee_id, monthly_fen=fen, from_period=period,
