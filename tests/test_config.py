@@ -93,3 +93,33 @@ def test_start_up_fails_loudly_without_secrets(tmp_path):
     )
     assert result.returncode != 0
     assert "shebao.E002" in result.stderr and "shebao.E003" in result.stderr
+
+
+def test_batch_commands_still_check_the_configuration(tmp_path):
+    """Batch commands skip the URL checks (start-up time) but not the configuration ones:
+    without keys, ``assess`` refuses to start with the same errors as ``check``."""
+    import os
+    import subprocess
+    import sys
+
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith("SHEBAO_") and k != "DJANGO_SETTINGS_MODULE"
+    }
+    clean["SHEBAO_DATABASE_URL"] = f"sqlite:///{tmp_path}/x.sqlite3"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "assess", "--period", "202601"],
+        env=clean, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "shebao.E002" in result.stderr and "shebao.E003" in result.stderr
+
+
+def test_batch_checks_include_the_exchange_key():
+    from django.core import checks
+    from django.test import override_settings
+
+    from shebao.kernel.checks import BATCH_CHECKS
+
+    with override_settings(SHEBAO_EXCHANGE_KEY="not a key"):
+        errors = checks.run_checks(tags=BATCH_CHECKS)
+    assert any(e.id == "shebao.E020" for e in errors)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, register
 
 from shebao.kernel.rules.receipts import SigningKeyError, parse_private_key
 
 
-@register()
+@register(Tags.security)  # a configuration check: batch commands run it too
 def exchange_key_check(app_configs=None, **kwargs):
     text = settings.SHEBAO_EXCHANGE_KEY
     if not text:

@@ -10,10 +10,12 @@ from django.core.management.base import BaseCommand, CommandError
 from shebao.benefits.errors import BenefitError
 from shebao.benefits.services import certification_sweep
 from shebao.kernel.audit import audit_context
+from shebao.kernel.checks import BATCH_CHECKS
 from shebao.register.access import SYSTEM_ACTOR
 
 
 class Command(BaseCommand):
+    requires_system_checks = BATCH_CHECKS
     help = "Suspend pensioners who missed their survival certification (领取待遇资格认证)."
 
     def add_arguments(self, parser):

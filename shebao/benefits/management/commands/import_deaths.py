@@ -13,10 +13,12 @@ from django.core.management.base import BaseCommand, CommandError
 from shebao.benefits.errors import BenefitError
 from shebao.benefits.services import death_records_import
 from shebao.kernel.audit import audit_context
+from shebao.kernel.checks import BATCH_CHECKS
 from shebao.register.access import SYSTEM_ACTOR
 
 
 class Command(BaseCommand):
+    requires_system_checks = BATCH_CHECKS
     help = "Import a CSV of deaths: stop payment, record receivables and survivor benefits."
 
     def add_arguments(self, parser):

@@ -15,11 +15,13 @@ from tqdm import tqdm
 from shebao.contributions import assessment, tasks
 from shebao.contributions.services import ContributionError
 from shebao.kernel.audit import audit_context
+from shebao.kernel.checks import BATCH_CHECKS
 from shebao.kernel.rules.money import fen_to_yuan
 from shebao.register.access import SYSTEM_ACTOR
 
 
 class Command(BaseCommand):
+    requires_system_checks = BATCH_CHECKS
     help = "Assess contributions for a period (set-based, idempotent, resumable)."
 
     def add_arguments(self, parser):

@@ -6,7 +6,6 @@ kill and to run again (each chunk is rewritten whole). Without ``--region``: eve
 
 from __future__ import annotations
 
-from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -14,14 +13,13 @@ from shebao.accounts.access import AccessDenied
 from shebao.contributions import ledger, ledger_tasks
 from shebao.contributions.services import ContributionError
 from shebao.kernel.audit import audit_context
+from shebao.kernel.checks import BATCH_CHECKS
 from shebao.kernel.rules.money import fen_to_yuan
 from shebao.register.access import SYSTEM_ACTOR
 
 
 class Command(BaseCommand):
-    # A batch: the configuration checks (keys, settings) and model checks, not the URL
-    # checks that import every API module (about 1.4 s of start-up).
-    requires_system_checks = [Tags.security, Tags.models]
+    requires_system_checks = BATCH_CHECKS
     help = "Credit a year's interest to the personal accounts (idempotent, resumable)."
 
     def add_arguments(self, parser):

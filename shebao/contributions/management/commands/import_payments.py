@@ -13,11 +13,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shebao.contributions import collection
 from shebao.kernel.audit import audit_context
+from shebao.kernel.checks import BATCH_CHECKS
 from shebao.kernel.rules.money import fen_to_yuan
 from shebao.register.access import SYSTEM_ACTOR
 
 
 class Command(BaseCommand):
+    requires_system_checks = BATCH_CHECKS
     help = "Import a bank or tax collection-result CSV (UTF-8 or GBK): payments allocated to bills."
 
     def add_arguments(self, parser):

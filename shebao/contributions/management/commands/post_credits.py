@@ -5,20 +5,18 @@ every payment import, or nightly; ``--enqueue`` hands it to the task queue inste
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 
 from shebao.accounts.access import AccessDenied
 from shebao.contributions import ledger, ledger_tasks
 from shebao.contributions.services import ContributionError
 from shebao.kernel.audit import audit_context
+from shebao.kernel.checks import BATCH_CHECKS
 from shebao.register.access import SYSTEM_ACTOR
 
 
 class Command(BaseCommand):
-    # A batch: the configuration checks (keys, settings) and model checks, not the URL
-    # checks that import every API module (about 1.4 s of start-up).
-    requires_system_checks = [Tags.security, Tags.models]
+    requires_system_checks = BATCH_CHECKS
     help = "Post personal-account credits for a period's paid contributions (idempotent)."
 
     def add_arguments(self, parser):

@@ -5,9 +5,11 @@ import time
 from django.core.management.base import BaseCommand
 
 from shebao.exchange import services
+from shebao.kernel.checks import BATCH_CHECKS
 
 
 class Command(BaseCommand):
+    requires_system_checks = BATCH_CHECKS
     help = "Deliver due outbox messages to peer agencies (retries with back-off)."
 
     def add_arguments(self, parser):

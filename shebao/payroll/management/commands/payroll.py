@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from shebao.kernel.audit import audit_context
+from shebao.kernel.checks import BATCH_CHECKS
 from shebao.kernel.rules.money import fen_to_yuan
 from shebao.payroll import run as payroll
 from shebao.payroll import tasks
@@ -14,6 +15,7 @@ from shebao.register.access import SYSTEM_ACTOR
 
 
 class Command(BaseCommand):
+    requires_system_checks = BATCH_CHECKS
     help = "Run the monthly pension payroll (set-based, idempotent, resumable)."
 
     def add_arguments(self, parser):

@@ -3,10 +3,12 @@ record is clean (no employment here, paid months, no pension); list the others f
 
 from django.core.management.base import BaseCommand
 
+from shebao.kernel.checks import BATCH_CHECKS
 from shebao.transfers import services
 
 
 class Command(BaseCommand):
+    requires_system_checks = BATCH_CHECKS
     help = "Process the clean transfers out (联系函 received): close, 信息表, funds, send."
 
     def handle(self, *args, **options):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from shebao.kernel.audit import audit_context
+from shebao.kernel.checks import BATCH_CHECKS
 from shebao.kernel.rules.money import fen_to_yuan
 from shebao.register.access import SYSTEM_ACTOR
 from shebao.unemployment import batch
@@ -14,6 +15,7 @@ from shebao.unemployment.errors import UnemploymentError
 
 
 class Command(BaseCommand):
+    requires_system_checks = BATCH_CHECKS
     help = "Medical contributions paid by the unemployment fund for one period (set-based, idempotent)."
 
     def add_arguments(self, parser):
