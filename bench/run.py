@@ -60,6 +60,7 @@ TARGET_P99_MS = 50.0
 
 
 def machine() -> dict:
+    calibration: dict[str, float] = {"python_loop_5m_s": _python_loop_seconds()}
     info: dict[str, object] = {
         "nproc": os.cpu_count(),
         "python": platform.python_version(),
@@ -83,9 +84,25 @@ def machine() -> dict:
         with psycopg.connect(PG_ADMIN_URL, connect_timeout=3) as conn:
             info["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
             info["pg_shared_buffers"] = conn.execute("SHOW shared_buffers").fetchone()[0]
+            t0 = time.perf_counter()
+            conn.execute("SELECT sum(i) FROM generate_series(1, 5000000) i").fetchone()
+            calibration["pg_sum_5m_s"] = round(time.perf_counter() - t0, 3)
     except Exception as exc:  # noqa: BLE001 - reported, not fatal
         info["postgresql"] = f"unreachable ({type(exc).__name__})"
+    info["calibration"] = calibration
+    info["load_average"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     return info
+
+
+def _python_loop_seconds(n: int = 5_000_000) -> float:
+    """A fixed piece of single-core work, timed: the same VM kind is not always the same
+    speed (the same 1 M-person assessment took 2.3× as long on 2026-12-04 as on 2026-12-03), so every
+    result carries this calibration to compare figures across days."""
+    t0 = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i
+    return round(time.perf_counter() - t0, 3)
 
 
 def bench_env(database_url: str, keys: dict[str, str]) -> dict[str, str]:
