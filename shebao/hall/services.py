@@ -4,7 +4,9 @@ One function per transition. Each locks the case (``select_for_update``), checks
 source state (``rules.workflow.plan``), the actor's post in the case's region, writes
 with a compare-and-set on the status, appends the timeline event and the audit entry
 in the same transaction. Approval runs the item's effect through the owning app's
-service inside that transaction: if the effect is refused, nothing is written.
+service inside that transaction: if the effect is refused, nothing is written. A
+submitted case that ends unapproved (审核/复核不通过, 不予受理, 撤回) runs the item's
+``on_close`` the same way, so what ``on_submit`` created is closed with the case.
 """
 
 from __future__ import annotations
@@ -40,6 +42,13 @@ from shebao.register.access import SYSTEM_ACTOR, is_system
 
 ROLE_PERM = {Role.INTAKE: Perm.CASE_ACCEPT, Role.REVIEW: Perm.CASE_REVIEW, Role.RECHECK: Perm.CASE_RECHECK}
 MAX_COMMENT = 500
+# The outcome ``ItemDefinition.on_close`` is told, per action that ends a case unapproved.
+CLOSE_OUTCOME_BY_ACTION = {
+    Action.REFUSE: "refused",
+    Action.RECHECK_REFUSE: "refused",
+    Action.REJECT_INTAKE: "rejected",
+    Action.WITHDRAW: "withdrawn",
+}
 
 # ---------------------------------------------------------------------------------- helpers
 
@@ -189,10 +198,20 @@ def subject_for(*, actor, definition: ItemDefinition, person_id: int | None = No
 def _subject_of(case: Case) -> Subject:
     if case.person_id is not None:
         person = register_access.access_person(user=SYSTEM_ACTOR, person_id=case.person_id)
-        return Subject(person_id=person.pk, region_code=person.region_code, label=person.name, record=person)
+        return Subject(
+            person_id=person.pk,
+            region_code=person.region_code,
+            label=person.name,
+            record=person,
+            case_reference=case.reference,
+        )
     employer = register_access.access_employer(user=SYSTEM_ACTOR, employer_id=case.employer_id)
     return Subject(
-        employer_id=employer.pk, region_code=employer.region_code, label=employer.name, record=employer
+        employer_id=employer.pk,
+        region_code=employer.region_code,
+        label=employer.name,
+        record=employer,
+        case_reference=case.reference,
     )
 
 
@@ -682,6 +701,7 @@ def case_resubmit(
 
 
 def case_withdraw(*, actor, case_id: int) -> Case:
+    """申请人撤回 (draft, submitted or returned); a submitted case's ``on_close`` runs."""
     with transaction.atomic():
         case = _lock(case_id)
         _own(actor, case)
@@ -720,6 +740,7 @@ def _apply(
             raise from_error(exc, field=getattr(exc, "field", "effect")) from None
         case.effect_result = {**case.effect_result, "approval": result}
         case.save(update_fields=["effect_result"])
+    closed = _close_effect(case, action=action, actor=actor, before=before, comment=comment)
     _event(
         case,
         action=action,
@@ -740,9 +761,34 @@ def _apply(
             "status": rule.target,
             "comment": comment,
             **({"returned_fields": case.returned_fields} if action == Action.RETURN else {}),
+            **({"on_close": closed} if closed else {}),
         },
     )
     return case
+
+
+def _close_effect(case: Case, *, action: Action, actor, before: str, comment: str) -> dict | None:
+    """A submitted case that ends without approval (refused, not accepted, withdrawn): the
+    item's ``on_close`` closes what ``on_submit`` created, inside the caller's transaction.
+    A draft never ran ``on_submit``, so withdrawing one closes nothing. A refusal by the
+    item (a FieldError) becomes a CaseError naming its field; the caller's atomic block
+    then undoes the case's own transition too."""
+    outcome = CLOSE_OUTCOME_BY_ACTION.get(action)
+    if outcome is None or before == CaseStatus.DRAFT:
+        return None
+    definition = get_item(case.item.code)
+    try:
+        result = definition.on_close(case=case, actor=actor, outcome=outcome, comment=comment)
+    except AccessDenied:
+        raise
+    except ValueError as exc:
+        if isinstance(exc, CaseError):
+            raise
+        raise from_error(exc, field=getattr(exc, "field", "on_close")) from None
+    if result:
+        case.effect_result = {**case.effect_result, "on_close": result}
+        case.save(update_fields=["effect_result"])
+    return result or None
 
 
 def _staff_transition(

@@ -5,9 +5,16 @@ hall's ``<app>.hall_items`` extension point (ADR 0010).
   (承诺制, ``on_submit``); a long-term category is reviewed and created on approval.
 - 异地就医备案变更: reviewed; on approval the old row becomes 已变更 and a new row is made.
 - 异地就医备案取消: the person applies, effective at submission (after the lock period).
+
+A case that ends unapproved (``on_close``): a temporary registration made at submission is
+cancelled with it; a cancellation made at submission stands (its withdrawal is refused). A
+temporary registration resubmitted after 退回补正 keeps its row when the correction left it
+unchanged, else the row gives way to the corrected one.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.utils import timezone
 
@@ -16,7 +23,15 @@ from shebao.hall.items import register
 from shebao.hall.items.base import FieldSpec, GuideText, ItemDefinition, MaterialSpec, Subject
 from shebao.medical import selectors, services
 from shebao.medical.errors import MedicalError
-from shebao.medical.rules.registration import CATEGORIES, Category, Kind, check_not_locked
+from shebao.medical.models import Status
+from shebao.medical.rules.registration import (
+    CATEGORIES,
+    Category,
+    Kind,
+    category_of,
+    check_not_locked,
+    validity,
+)
 
 CATEGORY_CHOICES = tuple((c.value, i.name_zh, i.name_en) for c, i in CATEGORIES.items())
 _LEGAL = "《关于进一步做好基本医疗保险跨省异地就医直接结算工作的通知》（医保发〔2022〕22号）"
@@ -78,6 +93,38 @@ def _registration_of(data: dict, subject: Subject):
     return row
 
 
+def _made_at_submission(case) -> str | None:
+    """The reference of the 承诺制 registration this case's submission made, if any."""
+    return ((case.effect_result or {}).get("on_submit") or {}).get("registration") or None
+
+
+def _made_by(subject: Subject):
+    """The active registration the case being validated made at an earlier submission."""
+    if not subject.case_reference:
+        return None
+    return next(
+        (
+            r
+            for r in selectors.active_registrations(person_id=subject.person_id)
+            if r.case_reference == subject.case_reference
+        ),
+        None,
+    )
+
+
+def _same(row, data: dict) -> bool:
+    """Whether the (cleaned) form still describes ``row``."""
+    category = category_of(data.get("category"))
+    start = dt.date.fromisoformat(data["valid_from"])
+    months = data.get("months")
+    return (row.category, row.destination_code, row.valid_from, row.valid_until) == (
+        category.value,
+        data.get("destination_code"),
+        start,
+        validity(category, start, None if months in (None, "") else int(months)),
+    )
+
+
 class _MedicalItem(ItemDefinition):
     audience = "person"
     category = "医疗保险"
@@ -113,7 +160,8 @@ class MedicalRegistration(_MedicalItem):
         return ("referral",) if data.get("category") == Category.REFERRAL.value else ()
 
     def validate(self, data: dict, subject: Subject) -> dict:
-        return _clean_registration(data, subject)
+        own = _made_by(subject)  # resubmitted after 退回补正: its own earlier row does not overlap
+        return _clean_registration(data, subject, exclude_reference=own.reference if own else "")
 
     def _create(self, case, actor):
         row = services.medical_registration_create(
@@ -127,15 +175,47 @@ class MedicalRegistration(_MedicalItem):
         }
 
     def on_submit(self, *, case, actor) -> dict | None:
+        previous = _made_at_submission(case)
+        if previous is not None:  # resubmitted after 退回补正
+            row = selectors.registration_get(user=actor, reference=previous)
+            if row is not None and row.status == Status.ACTIVE and _same(row, case.data):
+                return (case.effect_result or {})["on_submit"]  # the correction left it as it was
+            try:  # the corrected application replaces the earlier registration
+                services.medical_registration_withdraw(
+                    actor=actor, reference=previous, case_reference=case.reference, reason="补正后重新提交"
+                )
+            except MedicalError as exc:
+                raise from_error(exc) from None
         if _is_temporary(case.data.get("category", "")):
             return self._create(case, actor)  # 承诺制: effective at once
-        return None
+        return {"replaced": previous} if previous is not None else None
 
     def effect(self, *, case, actor) -> dict:
         done = (case.effect_result or {}).get("on_submit")
-        if done:
+        if done and done.get("registration"):
             return {"confirmed": True, **done}
         return self._create(case, actor)
+
+    def on_close(self, *, case, actor, outcome: str, comment: str = "") -> dict | None:
+        """承诺制 means effective at submission subject to review: a temporary registration
+        whose case is refused, not accepted or withdrawn is cancelled from today (the staff's
+        reason, or "本人撤回"). A long-term one was never created (it waits for approval). A
+        row changed or cancelled since through its own case is left as it is."""
+        reference = _made_at_submission(case)
+        if reference is None:
+            return None
+        reason = "本人撤回" if outcome == "withdrawn" else comment
+        try:
+            row = services.medical_registration_withdraw(
+                actor=actor, reference=reference, case_reference=case.reference, reason=reason
+            )
+        except MedicalError as exc:
+            raise from_error(exc) from None
+        return {
+            "registration": row.reference,
+            "status": row.status,
+            "closed_on": row.closed_on.isoformat() if row.closed_on else None,
+        }
 
 
 @register
@@ -210,3 +290,19 @@ class MedicalRegistrationCancel(_MedicalItem):
 
     def effect(self, *, case, actor) -> dict:
         return {"confirmed": True}  # the cancellation took effect at submission
+
+    def on_close(self, *, case, actor, outcome: str, comment: str = "") -> dict | None:
+        """The cancellation took effect at submission and is not undone: no service restores
+        a closed row (history is never overwritten), and a new registration is the way back.
+        So a withdrawal, which the person would read as "keep my registration", is refused
+        with that explanation; a refusal or 不予受理 by staff ends the case and records that
+        the cancellation stands."""
+        done = (case.effect_result or {}).get("on_submit") or {}
+        if outcome == "withdrawn":
+            raise CaseError(
+                field="registration",
+                zh=f"备案{done.get('registration', '')}已于提交时取消，撤回申请不能恢复备案；如需继续异地就医，请重新办理备案",
+                en="the registration was cancelled when you submitted; withdrawing cannot restore it: "
+                "file a new registration if you still need one",
+            )
+        return {**done, "kept": True} if done else None

@@ -177,6 +177,36 @@ def medical_registration_cancel(
     return row
 
 
+def medical_registration_withdraw(
+    *, actor, reference: str, case_reference: str, reason: str, now: dt.datetime | None = None
+) -> Registration:
+    """A 承诺制 registration made at the case's submission, whose case then ended unapproved
+    (refused, not accepted, or withdrawn by the person): 有效 → 已取消 from today, with the
+    reason in the audit. Only the case's own row is touched; a row the person has since
+    changed or cancelled (through its own case) is left as it is. No lock check: a
+    temporary registration has none, and the case that made it is undoing it."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    with transaction.atomic():
+        row = selectors.registration_get(user=actor, reference=reference)
+        if row is None or row.case_reference != case_reference:
+            raise MedicalError(
+                field="registration", zh="备案不属于该申请", en="the registration is not this application's"
+            )
+        row = Registration.objects.select_for_update().get(pk=row.pk)
+        if row.status != Status.ACTIVE:
+            return row
+        _close(row, status=Status.CANCELLED, now=now, today=today)
+        audit_record(
+            action="medical.registration_withdraw", object_type="person", object_id=row.person_id, actor=actor,
+            before={"reference": row.reference, "status": Status.ACTIVE},
+            after={"status": Status.CANCELLED, "closed_on": _iso(today), "case": case_reference,
+                   "reason": str(reason or "")[:300]},
+        )  # fmt: skip
+        row.refresh_from_db()
+    return row
+
+
 def medical_registration_change(
     *,
     actor,

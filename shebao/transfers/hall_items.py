@@ -1,7 +1,8 @@
 """The transfer-in application (养老保险关系转移接续 · 转入) as a service-hall item (ADR 0010,
 0015): the hall never imports this app. The person names the sending agency (a registered
 Shebao peer, or "other agency" handled by staff by hand) and their account there. On
-submission the transfer is APPLIED; on approval (受理) the 联系函 is sent."""
+submission the transfer is APPLIED; on approval (受理) the 联系函 is sent; when the case is
+refused, not accepted or withdrawn, the transfer is closed (REJECTED) with it."""
 
 from __future__ import annotations
 
@@ -60,15 +61,44 @@ class PensionTransferIn(ItemDefinition):
         return data
 
     def on_submit(self, *, case, actor) -> dict:
+        previous = _transfer_id(case)
+        values = {"sending_code": case.data["sending_code"], "sending_name": case.data.get("sending_name", ""),
+                  "account_ref": case.data.get("account_ref", ""), "hall_case_id": case.pk}  # fmt: skip
         try:
-            transfer = services.transfer_apply(actor=actor, person_id=case.person_id, sending_code=case.data["sending_code"],
-                                               sending_name=case.data.get("sending_name", ""),
-                                               account_ref=case.data.get("account_ref", ""), hall_case_id=case.pk)  # fmt: skip
+            if previous is None:
+                transfer = services.transfer_apply(actor=actor, person_id=case.person_id, **values)
+            else:  # resubmitted after 退回补正: the same transfer, or a new one if the correction changed it
+                transfer = services.transfer_application_resubmit(actor=actor, transfer_id=previous, **values)
         except TransferError as exc:
             raise from_error(exc) from None
         return {"transfer_id": transfer.pk, "reference": transfer.reference}
 
     def effect(self, *, case, actor) -> dict:
-        transfer_id = (case.effect_result or {}).get("on_submit", {}).get("transfer_id")
-        transfer = services.transfer_accept(actor=actor, transfer_id=transfer_id)
+        transfer = services.transfer_accept(actor=actor, transfer_id=_transfer_id(case), hall_case_id=case.pk)
         return {"transfer_id": transfer.pk, "status": transfer.status}
+
+    def on_close(self, *, case, actor, outcome: str, comment: str = "") -> dict | None:
+        """Refused (审核/复核不通过), not accepted (不予受理) or withdrawn (本人撤回): the transfer
+        still at APPLIED becomes REJECTED with the reason (the staff's comment; "本人撤回" for
+        a withdrawal) and its timer stops. Nothing has gone to the sending agency at APPLIED,
+        so nothing is sent. Once the 联系函 has gone out (accepted at the transfers desk) the
+        withdrawal or refusal is refused with the reason, and the case stays open: the
+        transfer follows its own steps and approving the case completes the application
+        (``transfers.services.transfer_application_close``)."""
+        transfer_id = _transfer_id(case)
+        if transfer_id is None:
+            return None
+        withdrawn = outcome == "withdrawn"
+        try:
+            transfer = services.transfer_application_close(
+                actor=actor, transfer_id=transfer_id, hall_case_id=case.pk,
+                reason="本人撤回" if withdrawn else comment, withdrawn=withdrawn,
+            )  # fmt: skip
+        except TransferError as exc:
+            raise from_error(exc) from None
+        return {"transfer_id": transfer.pk, "status": transfer.status, "reason": transfer.reason}
+
+
+def _transfer_id(case) -> int | None:
+    """The transfer the case's submission applied for (``on_submit``'s result)."""
+    return ((case.effect_result or {}).get("on_submit") or {}).get("transfer_id")

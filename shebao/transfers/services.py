@@ -4,7 +4,8 @@ transition; each checks the source state, writes with compare-and-set, appends a
 the other agency in the exchange outbox in that transaction too.
 
 Receiving side (转入地): ``transfer_apply`` (APPLIED, from the hall item) →
-``transfer_accept`` (ACCEPTED, 联系函 sent) | ``transfer_reject`` (REJECTED) →
+``transfer_accept`` (ACCEPTED, 联系函 sent) | ``transfer_reject`` (REJECTED; or
+``transfer_application_close`` when the hall case is refused or withdrawn) →
 ``info_sheet_receive`` (OUT_PROCESSED, then FUNDS_RECEIVED when the amounts check; from the
 exchange handler, or by staff for a non-Shebao agency) → ``transfer_merge`` (MERGED: months
 and account credited; then NOTIFIED).
@@ -181,10 +182,45 @@ def transfer_apply(*, actor, person_id: int, sending_code: str, sending_name: st
 
 
 @transaction.atomic
-def transfer_accept(*, actor, transfer_id: int) -> Transfer:
-    """受理: APPLIED → ACCEPTED; the 联系函 goes to a Shebao peer as a signed message."""
+def transfer_application_resubmit(*, actor, transfer_id: int, hall_case_id: int, sending_code: str,
+                                  sending_name: str = "", account_ref: str = "") -> Transfer:  # fmt: skip
+    """The hall case was returned for correction (退回补正) and resubmitted. The transfer it
+    applied for stays when it is still APPLIED for the same sending agency and number; when
+    the correction changed them (or staff rejected it meanwhile) the old one closes
+    ("补正后重新申请") and a new one is applied. A transfer past APPLIED is left as it is."""
+    transfer = _lock(transfer_id, Direction.IN)
+    if transfer.hall_case_id != hall_case_id:
+        raise TransferError(
+            field="transfer_id", zh="转移业务不属于该申请", en="the transfer is not this application's"
+        )
+    if transfer.status not in (Status.APPLIED, Status.REJECTED):
+        return transfer
+    if transfer.status == Status.APPLIED:
+        code = str(sending_code or "").strip()
+        same = (
+            code == (transfer.counterpart_code or OTHER)
+            and (code != OTHER or transfer.counterpart_name == str(sending_name or "").strip()[:100])
+            and transfer.account_ref == str(account_ref or "").strip()[:64]
+        )
+        if same:
+            return transfer
+        why = "补正后重新申请"
+        _advance(transfer, Status.REJECTED, actor=actor, note=why, fields={"reason": why})
+    return transfer_apply(actor=actor, person_id=transfer.person_id, sending_code=sending_code,
+                          sending_name=sending_name, account_ref=account_ref, hall_case_id=hall_case_id)  # fmt: skip
+
+
+@transaction.atomic
+def transfer_accept(*, actor, transfer_id: int, hall_case_id: int | None = None) -> Transfer:
+    """受理: APPLIED → ACCEPTED; the 联系函 goes to a Shebao peer as a signed message.
+    From the hall case that applied (``hall_case_id``), a transfer already accepted at the
+    transfers desk is returned unchanged: approving the case completes the application."""
     transfer = _lock(transfer_id, Direction.IN)
     grant = _grant(actor, Perm.CASE_REVIEW, transfer.region_code)
+    if hall_case_id is not None and transfer.hall_case_id == hall_case_id and transfer.status not in (
+        Status.APPLIED, Status.REJECTED
+    ):  # fmt: skip
+        return transfer
     transfer = _advance(transfer, Status.ACCEPTED, actor=actor, grant=grant,
                         note="联系函已发出" if transfer.counterpart_is_peer else "联系函由经办人员另行寄送")  # fmt: skip
     if transfer.counterpart_is_peer:
@@ -218,6 +254,46 @@ def transfer_reject(*, actor, transfer_id: int, reason: str) -> Transfer:
         raise TransferError(field="transfer_id", zh="转移业务不存在", en="no such transfer")
     grant = _grant(actor, Perm.CASE_REVIEW, transfer.region_code)
     return _reject(transfer, actor=actor, grant=grant, reason=why)
+
+
+@transaction.atomic
+def transfer_application_close(*, actor, transfer_id: int, hall_case_id: int, reason: str,
+                               withdrawn: bool = False) -> Transfer:  # fmt: skip
+    """The hall case that applied for a transfer in ended unapproved (审核/复核不通过,
+    不予受理, or 本人撤回): the transfer closes with it. The hall has already checked who may
+    end the case (the applicant, or the staff post of that step), so no post is required here;
+    the transfer must be the one that case applied for.
+
+    - APPLIED (nothing has gone to the sending agency yet): → REJECTED with the reason,
+      history row and audit; the step timer stops (a final state has no due date).
+    - REJECTED already (staff rejected it in the transfers desk): unchanged.
+    - Past APPLIED (the 联系函 has gone out; the sending agency is acting on it): refused.
+      The state machine would allow ACCEPTED → REJECTED, but no message tells the sending
+      side to stop, so its 信息表 and funds would arrive for a closed transfer; the case is
+      completed by approval instead, and the transfer follows its own steps."""
+    transfer = _lock(transfer_id, Direction.IN)
+    if transfer.hall_case_id != hall_case_id:
+        raise TransferError(
+            field="transfer_id", zh="转移业务不属于该申请", en="the transfer is not this application's"
+        )
+    if transfer.status == Status.REJECTED:
+        return transfer
+    if transfer.status != Status.APPLIED:
+        now_zh = (
+            f"转移业务{transfer.reference}当前为“{transfer.status_label}”，"
+            f"转出地（{transfer.counterpart_name}）已在办理"
+        )
+        now_en = (
+            f"transfer {transfer.reference} is already {transfer.status}: the sending agency is acting on it"
+        )
+        if withdrawn:
+            raise TransferError(field="transfer_id", zh=f"{now_zh}，不能撤回申请；如需终止请联系经办机构",
+                                en=f"{now_en}: the application can no longer be withdrawn")  # fmt: skip
+        raise TransferError(field="transfer_id",
+                            zh=f"{now_zh}，不能作不予批准或不予受理办结；请审核通过以办结本申请，转移按其自身流程继续办理",
+                            en=f"{now_en}: approve the application instead of refusing it")  # fmt: skip
+    why = str(reason or "").strip()[:300] or ("本人撤回" if withdrawn else "不予受理")
+    return _advance(transfer, Status.REJECTED, actor=actor, grant=None, note=why, fields={"reason": why})
 
 
 def _reject(transfer: Transfer, *, actor, grant, reason: str) -> Transfer:

@@ -14,6 +14,7 @@ from tests.pages.conftest import (  # noqa: F401 - fixtures re-exported
     citizen_of,
     divisions,
     employer,
+    front_desk,
     li,
     login,
     make_user,

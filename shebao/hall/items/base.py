@@ -1,4 +1,4 @@
-"""The base of a declarative service item: form fields, materials, guide text, effect."""
+"""The base of a declarative service item: form fields, materials, guide text, effects."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from shebao.hall.errors import CaseError
 from shebao.kernel.rules.periods import Period, PeriodError
 
 CHANNELS_ALL = ("web", "app", "kiosk", "counter")
+CLOSE_OUTCOMES = ("refused", "rejected", "withdrawn")  # ``ItemDefinition.on_close``
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class Subject:
     region_code: str = ""
     label: str = ""
     record: Any = field(default=None, repr=False)  # the loaded register record (read only)
+    # the case being validated, once it exists: a resubmission (退回补正) may let ``validate``
+    # ignore what this case's own earlier ``on_submit`` made
+    case_reference: str = ""
 
 
 class ItemDefinition:
@@ -108,6 +112,16 @@ class ItemDefinition:
     def effect(self, *, case, actor) -> dict:
         """The business effect on approval, through the owning app's service (same transaction)."""
         raise NotImplementedError
+
+    def on_close(self, *, case, actor, outcome: str, comment: str = "") -> dict | None:
+        """The case ended without approval after it was submitted: close what ``on_submit``
+        created, through the owning app's service, in the same transaction as the case's
+        transition. ``outcome`` is one of ``CLOSE_OUTCOMES``: "refused" (审核/复核不通过),
+        "rejected" (不予受理) or "withdrawn" (申请人撤回); ``comment`` is the staff's reason
+        ("" for a withdrawal). Raise a FieldError (CaseError or the app's own error) to refuse
+        the transition: the case then stays where it was and nothing is written. The result
+        is kept in ``case.effect_result["on_close"]``. Default: nothing to close."""
+        return None
 
     # -- engine helpers -----------------------------------------------------------
 
