@@ -81,6 +81,18 @@ def _woman(register_person, born: dt.date, name: str = "王芳"):
 
 
 @pytest.fixture
+def catalogue(system):
+    from shebao.hall import services as hall
+
+    hall.catalogue_sync(actor=system)
+
+
+@pytest.fixture
+def citizen(migrant, citizen_of):
+    return citizen_of(migrant)
+
+
+@pytest.fixture
 def migrant(register_person, system):
     """王芳: a woman born 1988-06 (38 in 2026, T48), hukou Shanghai, insured in 朝阳区."""
     return _woman(register_person, dt.date(1988, 6, 1))

@@ -18,16 +18,6 @@ from tests.transfers.test_services import sheet_for
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def catalogue(system):
-    hall.catalogue_sync(actor=system)
-
-
-@pytest.fixture
-def citizen(migrant, citizen_of):
-    return citizen_of(migrant)
-
-
 def test_hall_item_lists_the_peers_and_other(peer):
     spec = get_item("pension_transfer_in").field("sending_code")
     assert [c[0] for c in spec.choices] == [PEER, services.OTHER]

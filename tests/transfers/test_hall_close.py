@@ -21,16 +21,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def catalogue(system):
-    hall.catalogue_sync(actor=system)
-
-
-@pytest.fixture
-def citizen(migrant, citizen_of):
-    return citizen_of(migrant)
-
-
-@pytest.fixture
 def filed(citizen, peer, catalogue):
     def _file(data: dict | None = None) -> tuple[Case, Transfer]:
         case = hall.case_start(actor=citizen, item_code="pension_transfer_in", idempotency_key=key())
