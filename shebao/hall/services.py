@@ -731,13 +731,7 @@ def _apply(
         )
     case.refresh_from_db()
     if rule.target == CaseStatus.APPROVED:
-        definition = get_item(case.item.code)
-        try:
-            result = definition.effect(case=case, actor=actor)
-        except AccessDenied:
-            raise
-        except ValueError as exc:
-            raise from_error(exc, field=getattr(exc, "field", "effect")) from None
+        result = _item_hook(get_item(case.item.code).effect, "effect", case=case, actor=actor)
         case.effect_result = {**case.effect_result, "approval": result}
         case.save(update_fields=["effect_result"])
     closed = _close_effect(case, action=action, actor=actor, before=before, comment=comment)
@@ -767,6 +761,17 @@ def _apply(
     return case
 
 
+def _item_hook(hook, default_field: str, **kwargs):
+    """Run an item's hook (``effect``, ``on_close``) inside the caller's transaction; a
+    refusal of the owning app (a FieldError) becomes a CaseError naming its field."""
+    try:
+        return hook(**kwargs)
+    except AccessDenied:
+        raise
+    except ValueError as exc:
+        raise from_error(exc, field=getattr(exc, "field", default_field)) from None
+
+
 def _close_effect(case: Case, *, action: Action, actor, before: str, comment: str) -> dict | None:
     """A submitted case that ends without approval (refused, not accepted, withdrawn): the
     item's ``on_close`` closes what ``on_submit`` created, inside the caller's transaction.
@@ -776,15 +781,9 @@ def _close_effect(case: Case, *, action: Action, actor, before: str, comment: st
     outcome = CLOSE_OUTCOME_BY_ACTION.get(action)
     if outcome is None or before == CaseStatus.DRAFT:
         return None
-    definition = get_item(case.item.code)
-    try:
-        result = definition.on_close(case=case, actor=actor, outcome=outcome, comment=comment)
-    except AccessDenied:
-        raise
-    except ValueError as exc:
-        if isinstance(exc, CaseError):
-            raise
-        raise from_error(exc, field=getattr(exc, "field", "on_close")) from None
+    result = _item_hook(
+        get_item(case.item.code).on_close, "on_close", case=case, actor=actor, outcome=outcome, comment=comment
+    )
     if result:
         case.effect_result = {**case.effect_result, "on_close": result}
         case.save(update_fields=["effect_result"])

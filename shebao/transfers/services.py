@@ -189,10 +189,7 @@ def transfer_application_resubmit(*, actor, transfer_id: int, hall_case_id: int,
     the correction changed them (or staff rejected it meanwhile) the old one closes
     ("补正后重新申请") and a new one is applied. A transfer past APPLIED is left as it is."""
     transfer = _lock(transfer_id, Direction.IN)
-    if transfer.hall_case_id != hall_case_id:
-        raise TransferError(
-            field="transfer_id", zh="转移业务不属于该申请", en="the transfer is not this application's"
-        )
+    _of_case(transfer, hall_case_id)
     if transfer.status not in (Status.APPLIED, Status.REJECTED):
         return transfer
     if transfer.status == Status.APPLIED:
@@ -204,8 +201,7 @@ def transfer_application_resubmit(*, actor, transfer_id: int, hall_case_id: int,
         )
         if same:
             return transfer
-        why = "补正后重新申请"
-        _advance(transfer, Status.REJECTED, actor=actor, note=why, fields={"reason": why})
+        _reject(transfer, actor=actor, grant=None, reason="补正后重新申请")
     return transfer_apply(actor=actor, person_id=transfer.person_id, sending_code=sending_code,
                           sending_name=sending_name, account_ref=account_ref, hall_case_id=hall_case_id)  # fmt: skip
 
@@ -272,10 +268,7 @@ def transfer_application_close(*, actor, transfer_id: int, hall_case_id: int, re
       side to stop, so its 信息表 and funds would arrive for a closed transfer; the case is
       completed by approval instead, and the transfer follows its own steps."""
     transfer = _lock(transfer_id, Direction.IN)
-    if transfer.hall_case_id != hall_case_id:
-        raise TransferError(
-            field="transfer_id", zh="转移业务不属于该申请", en="the transfer is not this application's"
-        )
+    _of_case(transfer, hall_case_id)
     if transfer.status == Status.REJECTED:
         return transfer
     if transfer.status != Status.APPLIED:
@@ -293,7 +286,15 @@ def transfer_application_close(*, actor, transfer_id: int, hall_case_id: int, re
                             zh=f"{now_zh}，不能作不予批准或不予受理办结；请审核通过以办结本申请，转移按其自身流程继续办理",
                             en=f"{now_en}: approve the application instead of refusing it")  # fmt: skip
     why = str(reason or "").strip()[:300] or ("本人撤回" if withdrawn else "不予受理")
-    return _advance(transfer, Status.REJECTED, actor=actor, grant=None, note=why, fields={"reason": why})
+    return _reject(transfer, actor=actor, grant=None, reason=why)
+
+
+def _of_case(transfer: Transfer, hall_case_id: int) -> None:
+    """The transfer must be the one this hall case applied for."""
+    if transfer.hall_case_id != hall_case_id:
+        raise TransferError(
+            field="transfer_id", zh="转移业务不属于该申请", en="the transfer is not this application's"
+        )
 
 
 def _reject(transfer: Transfer, *, actor, grant, reason: str) -> Transfer:

@@ -112,8 +112,8 @@ def unemployment_sweep(*, actor, period: object = None, today: dt.date | None = 
         found.setdefault(claim_id, []).append((start, 1, StopReason.REEMPLOYED))
     for claim_id, from_period in _pensioners():
         found.setdefault(claim_id, []).append((from_period, 2, StopReason.PENSION))
-    stops = {claim_id: (min(rows)[2], min(rows)[0]) for claim_id, rows in found.items()}
-    for claim_id, (reason, start) in sorted(stops.items()):
+    for claim_id, rows in sorted(found.items()):
+        start, _, reason = min(rows)  # the earliest month; on the same month, death first
         claim = Claim.objects.get(pk=claim_id)
         if start > claim.paid_to:
             continue  # the claim ends before: nothing to stop
