@@ -61,13 +61,25 @@ def test_commands_identity_peer_add_and_deliver(own_key, peer_key, peer_server, 
     identity = json.loads(capsys.readouterr().out)
     assert identity["agency_code"] == "110000" and identity["public_key"] == public_text(own_key)
     call_command("exchange_peer_add", "440100", "--name", "广州", "--url", "http://127.0.0.1:1",
-                 "--public-key", public_text(peer_key))  # fmt: skip
+                 f"--public-key={public_text(peer_key)}")  # fmt: skip
     assert "440100" in capsys.readouterr().out
     with transaction.atomic():
         services.message_send(type="test.echo", recipient=PEER, body={"n": 2})
     call_command("exchange_deliver")
     assert "delivered=1" in capsys.readouterr().out
     assert OutboxMessage.objects.get().status == "delivered"
+
+
+def test_peer_add_takes_a_key_that_starts_with_a_dash(db, audit_ctx, capsys):
+    """base64url keys start with "-" one time in 64: the ``--public-key=KEY`` form the help
+    and README give reads them (``--public-key KEY`` would be taken for an option)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from shebao.exchange.models import Peer
+
+    key = next(t for t in (public_text(Ed25519PrivateKey.generate()) for _ in range(5000)) if t.startswith("-"))
+    call_command("exchange_peer_add", "440100", "--name", "广州", "--url", "http://127.0.0.1:1", f"--public-key={key}")
+    assert Peer.objects.get(agency_code="440100").public_key == key
 
 
 def test_admin_sees_outbox_and_inbox_and_retries(client, admin, reviewer, peer_server):

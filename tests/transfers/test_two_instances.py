@@ -192,7 +192,7 @@ def test_transfer_between_two_installations(instances):
     for me, other in ((beijing, zhengzhou), (zhengzhou, beijing)):
         identity = json.loads(other.manage("exchange_identity"))
         me.manage("exchange_peer_add", identity["agency_code"], "--name", identity["name"], "--url", other.url,
-                  "--public-key", identity["public_key"])  # fmt: skip
+                  f"--public-key={identity['public_key']}")  # fmt: skip  (a key may start with "-")
     zhengzhou.shell(SETUP_SENDING)
     beijing.shell(SETUP_RECEIVING)  # applied and accepted: the 联系函 waits in the outbox
 

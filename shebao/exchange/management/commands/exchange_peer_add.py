@@ -12,7 +12,11 @@ class Command(BaseCommand):
         parser.add_argument("agency_code")
         parser.add_argument("--name", required=True)
         parser.add_argument("--url", required=True, help="base URL, e.g. https://shebao.example.gov.cn")
-        parser.add_argument("--public-key", required=True, help="base64 of the 32-byte Ed25519 public key")
+        parser.add_argument(
+            "--public-key",
+            required=True,
+            help="base64url of the 32-byte Ed25519 public key; write --public-key=KEY (a key may start with '-')",
+        )
         parser.add_argument("--status", default="active", choices=["active", "suspended"])
 
     def handle(self, *args, agency_code, name, url, public_key, status, **options):
