@@ -628,9 +628,6 @@ def _parse_death_rows(
 def death_records_import(*, actor, data: bytes, source: str = "") -> list[DeathRecord]:
     """Import deaths from a data-comparison file; all or nothing. A person already
     recorded as dead is skipped (the import can be re-run)."""
-    from shebao.payroll import selectors as payroll_selectors
-    from shebao.payroll import services as payroll_services
-
     if not data:
         raise BenefitError(field="file", zh="请上传死亡信息文件", en="upload the file of deaths")
     good, bad = _parse_death_rows(data)
@@ -658,51 +655,109 @@ def death_records_import(*, actor, data: bytes, source: str = "") -> list[DeathR
         DeathRecord.objects.filter(person_id__in=[g[1] for g in good]).values_list("person_id", flat=True)
     )
     amounts = _survivor_amounts()
+    return [
+        _record_death(actor=actor, person_id=pid, region=region, day=day, source=source,
+                      amounts=amounts, grant=grants.get(region), action="death.import")
+        for _number, pid, region, day in good
+        if pid not in done
+    ]  # fmt: skip
+
+
+def _record_death(
+    *, actor, person_id: int, region: str, day: dt.date, source: str, amounts: dict, grant, action: str
+) -> DeathRecord:
+    """One death, in the caller's transaction: stop the payments after the month of death
+    (the months paid since become receivables), mark the register, raise the survivor
+    benefits and the personal-account inheritance, audit."""
+    from shebao.payroll import selectors as payroll_selectors
+    from shebao.payroll import services as payroll_services
+
+    pid = person_id
     now = timezone.now()
+    receivable_fen = 0
+    if payroll_selectors.payees_of_person(person_id=pid):
+        receivables = payroll_services.payee_stop_on_death(actor=actor, person_id=pid, death_date=day)
+        receivable_fen = sum(r.amount_fen for r in receivables)
+    record = DeathRecord.objects.create(
+        person_id=pid,
+        region_code=region,
+        death_date=day,
+        source=str(source or "")[:200],
+        receivable_fen=receivable_fen,
+        actor_id=None if register_access.is_system(actor) else actor.pk,
+        created_at=now,
+    )
+    person = register_access.access_person(user=register_access.SYSTEM_ACTOR, person_id=pid)
+    if not person.is_deceased:  # the register closes employment and enrolments (data comparison)
+        register_services.person_change(
+            actor=register_access.SYSTEM_ACTOR, person_id=pid,
+            changes={"life_status": "deceased", "death_date": day},
+        )  # fmt: skip
+    inherit_fen = _inheritable_fen(pid, day)
+    SurvivorEntitlement.objects.bulk_create(
+        [
+            SurvivorEntitlement(person_id=pid, kind=kind, amount_fen=fen, created_at=now)
+            for kind, fen in {**amounts, SurvivorBenefitKind.ACCOUNT_INHERITANCE.value: inherit_fen}.items()
+        ]
+    )
+    audit_record(
+        action=action,
+        object_type="death_record",
+        object_id=record.pk,
+        after={
+            "person_id": pid,
+            "death_date": day.isoformat(),
+            "receivable_fen": receivable_fen,
+            "survivor": amounts,
+            "account_inheritance_fen": inherit_fen,
+            "source": record.source,
+        },  # fmt: skip
+        actor=actor,
+        post=_post(grant),
+    )
+    return record
+
+
+REGISTER_DEATH_SOURCE = "死亡登记 register"
+
+
+def register_deaths_sweep(*, actor, limit: int | None = None) -> list[DeathRecord]:
+    """Deaths recorded in the register itself (死亡登记 at the counter, not through the
+    data-comparison import) of persons on the payroll, that the benefits side has not
+    processed yet: each gets what ``death_records_import`` gives a death (payments
+    stopped after the month of death with receivables, survivor benefits, inheritance),
+    in its own transaction, so a stopped sweep can run again. Found in one SQL query over
+    the register's deceased persons; run daily with the certification sweep and before
+    every payroll starts."""
+    from django.db import connection
+
+    from shebao.payroll import selectors as payroll_selectors
+    from shebao.register import sources as register_sources
+    from shebao.register.rules.codes import LifeStatus
+
+    regions = _sweep_regions(actor)
+    person = register_sources.register_tables().person
+    sql = f"""SELECT p.id, p.region_code, p.death_date FROM {person} p
+      WHERE p.life_status = %s AND p.death_date IS NOT NULL
+        AND EXISTS (SELECT 1 FROM {payroll_selectors.payee_table()} y WHERE y.person_id = p.id)
+        AND NOT EXISTS (SELECT 1 FROM {DeathRecord._meta.db_table} d WHERE d.person_id = p.id)
+      ORDER BY p.id"""  # noqa: S608 - table names only
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [LifeStatus.DECEASED.value])
+        rows = cursor.fetchall()
+    if regions is not None and "" not in regions:
+        rows = [r for r in rows if any(r[1].startswith(s.rstrip("0") or s) for s in regions)]
+    amounts = _survivor_amounts()
     out = []
-    for _number, pid, region, day in good:
-        if pid in done:
-            continue
-        receivable_fen = 0
-        if payroll_selectors.payees_of_person(person_id=pid):
-            receivables = payroll_services.payee_stop_on_death(actor=actor, person_id=pid, death_date=day)
-            receivable_fen = sum(r.amount_fen for r in receivables)
-        record = DeathRecord.objects.create(
-            person_id=pid,
-            region_code=region,
-            death_date=day,
-            source=str(source or "")[:200],
-            receivable_fen=receivable_fen,
-            actor_id=None if register_access.is_system(actor) else actor.pk,
-            created_at=now,
-        )
-        person = register_access.access_person(user=register_access.SYSTEM_ACTOR, person_id=pid)
-        if not person.is_deceased:  # the register closes employment and enrolments (data comparison)
-            register_services.person_change(
-                actor=register_access.SYSTEM_ACTOR, person_id=pid,
-                changes={"life_status": "deceased", "death_date": day},
+    for pid, region, day in rows[:limit]:
+        if isinstance(day, str):  # SQLite returns the text of the date
+            day = dt.date.fromisoformat(day)
+        with transaction.atomic():
+            if DeathRecord.objects.filter(person_id=pid).exists():
+                continue  # processed meanwhile by an import or another sweep
+            grant = None if regions is None else require_any_perm(actor, (Perm.CASE_REVIEW,), region)
+            out.append(
+                _record_death(actor=actor, person_id=pid, region=region, day=day, source=REGISTER_DEATH_SOURCE,
+                              amounts=amounts, grant=grant, action="death.register")
             )  # fmt: skip
-        inherit_fen = _inheritable_fen(pid, day)
-        SurvivorEntitlement.objects.bulk_create(
-            [
-                SurvivorEntitlement(person_id=pid, kind=kind, amount_fen=fen, created_at=now)
-                for kind, fen in {**amounts, SurvivorBenefitKind.ACCOUNT_INHERITANCE.value: inherit_fen}.items()
-            ]
-        )
-        audit_record(
-            action="death.import",
-            object_type="death_record",
-            object_id=record.pk,
-            after={
-                "person_id": pid,
-                "death_date": day.isoformat(),
-                "receivable_fen": receivable_fen,
-                "survivor": amounts,
-                "account_inheritance_fen": inherit_fen,
-                "source": record.source,
-            },  # fmt: skip
-            actor=actor,
-            post=_post(grants.get(region)),
-        )
-        out.append(record)
     return out

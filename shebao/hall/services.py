@@ -196,6 +196,7 @@ def subject_for(*, actor, definition: ItemDefinition, person_id: int | None = No
 
 
 def _subject_of(case: Case) -> Subject:
+    earlier = dict((case.effect_result or {}).get("on_submit") or {})
     if case.person_id is not None:
         person = register_access.access_person(user=SYSTEM_ACTOR, person_id=case.person_id)
         return Subject(
@@ -204,6 +205,7 @@ def _subject_of(case: Case) -> Subject:
             label=person.name,
             record=person,
             case_reference=case.reference,
+            earlier_submit=earlier,
         )
     employer = register_access.access_employer(user=SYSTEM_ACTOR, employer_id=case.employer_id)
     return Subject(
@@ -212,6 +214,7 @@ def _subject_of(case: Case) -> Subject:
         label=employer.name,
         record=employer,
         case_reference=case.reference,
+        earlier_submit=earlier,
     )
 
 

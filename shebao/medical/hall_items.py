@@ -280,9 +280,22 @@ class MedicalRegistrationCancel(_MedicalItem):
         return {"active": _active_options(subject.person_id)}
 
     def validate(self, data: dict, subject: Subject) -> dict:
+        done = subject.earlier_submit.get("registration")
+        if done:  # resubmitted after 退回补正: the cancellation took effect at the first submission
+            if str(data.get("registration") or "").strip() not in ("", done):
+                raise CaseError(
+                    field="registration",
+                    zh=f"本申请已于提交时取消备案{done}，补正时不能改为其他备案；如需取消其他备案请另行申请",
+                    en=f"this application cancelled registration {done} when submitted; a correction "
+                    "cannot switch to another one: file a new application for that",
+                )
+            return {**data, "registration": done}
         return {**data, "registration": _registration_of(data, subject).reference}
 
     def on_submit(self, *, case, actor) -> dict | None:
+        earlier = (case.effect_result or {}).get("on_submit") or {}
+        if earlier.get("registration") == case.data["registration"]:
+            return earlier  # the correction does not cancel it a second time
         row = services.medical_registration_cancel(
             actor=actor, reference=case.data["registration"], case_reference=case.reference
         )

@@ -38,6 +38,7 @@ from shebao.accounts.rules.permissions import Perm
 from shebao.kernel.audit import audit_record
 from shebao.kernel.crypto import keyring
 from shebao.kernel.rules.periods import Period
+from shebao.payroll import hooks
 from shebao.payroll.codes import BANKS, RunStatus
 from shebao.payroll.files import bank_dir
 from shebao.payroll.models import (
@@ -152,6 +153,7 @@ def payroll_start(*, actor, period: object, chunk_size: int = DEFAULT_CHUNK) -> 
     )
     if unfinished is not None:
         return unfinished
+    before = hooks.run_before_start(period=int(p))  # e.g. deaths recorded in the register
     run = PayrollRun.objects.create(
         period=p,
         region_code=region,
@@ -172,7 +174,11 @@ def payroll_start(*, actor, period: object, chunk_size: int = DEFAULT_CHUNK) -> 
         action="payroll.start",
         object_type="payroll_run",
         object_id=run.pk,
-        after={"period": p, "chunks": run.chunks_total},
+        after={
+            "period": p,
+            "chunks": run.chunks_total,
+            **({"before_start": before} if any(before.values()) else {}),
+        },
         actor=actor,
         post=_post(grant),
     )

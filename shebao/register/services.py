@@ -1689,8 +1689,10 @@ def card_report_lost(*, actor, person_id: int, reason: str = "") -> Person:
         )
 
 
-def card_cancel_loss(*, actor, person_id: int) -> Person:
-    """解挂: the card was found (LOST → NORMAL)."""
+def card_cancel_loss(*, actor, person_id: int, reason: str = "") -> Person:
+    """解挂: the card was found (LOST → NORMAL); ``reason`` goes into the audit entry (a
+    loss report withdrawn or refused in the hall says so)."""
+    reason = clean_text(reason, field="reason", max_length=200)
     with transaction.atomic():
         person, grant = _card_person(actor=actor, person_id=person_id, item_code=CARD_ITEM_CANCEL_LOSS)
         if person.card_status != CardStatus.LOST:
@@ -1704,7 +1706,7 @@ def card_cancel_loss(*, actor, person_id: int) -> Person:
             action="card.cancel_loss",
             status=CardStatus.NORMAL,
             number=person.card_number,
-            extra={},
+            extra={"reason": reason} if reason else {},
         )
 
 

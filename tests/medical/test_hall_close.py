@@ -158,3 +158,33 @@ def test_resubmission_keeps_or_replaces_the_temporary_registration(zhang, zhang_
     hall.case_approve(actor=reviewer, case_id=case.pk)
     third = Registration.objects.get(person_id=zhang.pk, status=Status.ACTIVE)
     assert third.category == "long_residence" and third.valid_until is None
+
+
+def test_cancellation_resubmitted_after_return_is_not_cancelled_twice(zhang, zhang_citizen, reviewer):
+    _temporary(zhang_citizen)
+    row = Registration.objects.get(person_id=zhang.pk)
+    cancel = _file(zhang_citizen, "medical_registration_cancel", {"registration": row.reference})
+    hall.case_accept(actor=reviewer, case_id=cancel.pk)
+    hall.case_return(actor=reviewer, case_id=cancel.pk, comment="请确认", fields={"registration": "核对编号"})
+    # switching the correction to another registration is refused with the reason
+    other = _temporary(zhang_citizen)
+    other_row = Registration.objects.get(case_reference=other.reference)
+    with pytest.raises(CaseError) as err:
+        hall.case_resubmit(
+            actor=zhang_citizen, case_id=cancel.pk, data={"registration": other_row.reference}, confirm=True
+        )
+    assert err.value.field == "registration" and row.reference in err.value.message_zh
+    other_row.refresh_from_db()
+    assert other_row.status == Status.ACTIVE
+    hall.case_resubmit(
+        actor=zhang_citizen, case_id=cancel.pk, data={"registration": row.reference}, confirm=True
+    )
+    cancel.refresh_from_db()
+    assert cancel.status == CaseStatus.SUBMITTED
+    assert cancel.effect_result["on_submit"]["registration"] == row.reference
+    assert AuditEntry.objects.filter(action="medical.registration_cancel").count() == 1
+    hall.case_accept(actor=reviewer, case_id=cancel.pk)
+    hall.case_approve(actor=reviewer, case_id=cancel.pk)
+    cancel.refresh_from_db()
+    row.refresh_from_db()
+    assert cancel.status == CaseStatus.APPROVED and row.status == Status.CANCELLED

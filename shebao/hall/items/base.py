@@ -64,6 +64,9 @@ class Subject:
     # the case being validated, once it exists: a resubmission (退回补正) may let ``validate``
     # ignore what this case's own earlier ``on_submit`` made
     case_reference: str = ""
+    # what that case's earlier ``on_submit`` returned (``case.effect_result["on_submit"]``),
+    # so a resubmission can recognise the effect it already applied; {} otherwise
+    earlier_submit: dict = field(default_factory=dict, repr=False)
 
 
 class ItemDefinition:

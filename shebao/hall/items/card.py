@@ -6,10 +6,21 @@ from __future__ import annotations
 from shebao.hall.errors import CaseError
 from shebao.hall.items import register
 from shebao.hall.items.base import FieldSpec, GuideText, ItemDefinition, MaterialSpec, Subject
+from shebao.register import access as register_access
 from shebao.register import services as register_services
+from shebao.register.access import SYSTEM_ACTOR
 from shebao.register.rules.codes import CardStatus
 
 _CARD_ZH = {"none": "未制卡", "normal": "正常", "lost": "挂失", "replacing": "补换中", "cancelled": "注销"}
+
+
+def _lost_by_this_case(earlier: dict, person) -> bool:
+    """Whether the card is still lost as this case's earlier submission left it."""
+    return (
+        earlier.get("card_status") == CardStatus.LOST.value
+        and person.card_status == CardStatus.LOST
+        and earlier.get("card_number", person.card_number) == person.card_number
+    )
 
 
 def _require_card(subject: Subject, allowed: tuple[str, ...], *, what_zh: str, what_en: str) -> None:
@@ -57,21 +68,41 @@ class CardReportLost(_CardItem):
         conditions="社保卡遗失或被盗的持卡人本人。",
         steps=("在线提交挂失，提交即生效（卡片立即停用）", "经办机构确认", "如需新卡请办理“社保卡补换”"),
         legal_basis="《社会保障卡管理办法》（人社部发〔2011〕47号）",
-        notes="挂失提交后立即生效，无需等待审核。",
+        notes="挂失提交后立即生效，无需等待审核。撤回挂失申请即解除挂失，卡片恢复使用。",
     )
 
     def validate(self, data: dict, subject: Subject) -> dict:
+        if _lost_by_this_case(subject.earlier_submit, subject.record):
+            return data  # resubmitted after 退回补正: the card is lost since the first submission
         _require_card(subject, (CardStatus.NORMAL,), what_zh="挂失", what_en="report it lost")
         return data
 
     def on_submit(self, *, case, actor) -> dict | None:
-        register_services.card_report_lost(
+        earlier = (case.effect_result or {}).get("on_submit") or {}
+        if earlier:
+            person = register_access.access_person(user=SYSTEM_ACTOR, person_id=case.person_id)
+            if _lost_by_this_case(earlier, person):
+                return earlier  # the correction does not report the loss a second time
+        person = register_services.card_report_lost(
             actor=actor, person_id=case.person_id, reason=case.data.get("reason", "")
         )
-        return {"card_status": CardStatus.LOST.value}
+        return {"card_status": CardStatus.LOST.value, "card_number": person.card_number}
 
     def effect(self, *, case, actor) -> dict:
         return {"confirmed": True}  # the loss took effect at submission
+
+    def on_close(self, *, case, actor, outcome: str, comment: str = "") -> dict | None:
+        """The loss took effect at submission. A loss report the person withdraws (they found
+        the card) or that staff refuse or do not accept is released (解挂) with the reason in
+        the card's audit trail, provided the card is still lost under the same number; a card
+        released, replaced or cancelled since through its own case is left as it is."""
+        earlier = (case.effect_result or {}).get("on_submit") or {}
+        person = register_access.access_person(user=SYSTEM_ACTOR, person_id=case.person_id)
+        if not earlier or not _lost_by_this_case(earlier, person):
+            return {"card_status": person.card_status, "released": False}
+        reason = "本人撤回挂失申请" if outcome == "withdrawn" else f"挂失申请未通过：{comment}".rstrip("：")
+        person = register_services.card_cancel_loss(actor=actor, person_id=case.person_id, reason=reason)
+        return {"card_status": person.card_status, "released": True}
 
 
 @register

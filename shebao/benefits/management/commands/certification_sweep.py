@@ -1,4 +1,5 @@
-"""Suspend the payment of every pensioner whose certification cycle is missed.
+"""Suspend the payment of every pensioner whose certification cycle is missed, after
+stopping the payments of those recorded as deceased in the register (死亡登记).
 
     python manage.py certification_sweep [--today 2026-01-31]
 
@@ -8,7 +9,7 @@ Idempotent: run it daily; a payee already suspended for that cycle is skipped.
 from django.core.management.base import BaseCommand, CommandError
 
 from shebao.benefits.errors import BenefitError
-from shebao.benefits.services import certification_sweep
+from shebao.benefits.services import certification_sweep, register_deaths_sweep
 from shebao.kernel.audit import audit_context
 from shebao.kernel.checks import BATCH_CHECKS
 from shebao.register.access import SYSTEM_ACTOR
@@ -24,7 +25,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with audit_context(actor_label="certification_sweep"):
             try:
+                deaths = register_deaths_sweep(actor=SYSTEM_ACTOR)
                 rows = certification_sweep(actor=SYSTEM_ACTOR, today=options["today"])
             except BenefitError as exc:
                 raise CommandError(f"{exc.field}: {exc.message_zh} / {exc.message_en}") from exc
+        self.stdout.write(f"deaths in the register stopped / 登记死亡停发: {len(deaths)}")
         self.stdout.write(f"suspended / 暂停发放: {len(rows)}")
