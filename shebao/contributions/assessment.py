@@ -250,6 +250,42 @@ _PARTS_CHUNK = (
 )
 
 
+# PostgreSQL: the chunk's sums are read once (a materialised CTE) and split: a flexible
+# worker's lines all lie in one chunk (the payer is the person), so their bills are final
+# here and are written by the chunk itself, in parallel with the other chunks; only the
+# employers' sums, which span chunks, go to ``BillPart`` for ``_bills``. (SQLite, which
+# has no data-modifying CTE and one writer anyway, writes every payer's part.)
+_CHUNK_SUMS = (
+    f"SELECT {_PAYER_TYPE} AS payer_type, {_PAYER_ID} AS payer_id, kind, MIN(region_code) AS region_code, "  # noqa: S608
+    f"SUM(employer_fen) AS er, SUM(individual_fen) AS ee, COUNT(*) AS n FROM {ContributionLine._meta.db_table} "
+    "WHERE period = %(period)s AND person_id >= %(lo)s AND person_id < %(hi)s AND region_code LIKE %(region)s "
+    f"GROUP BY {_PAYER_TYPE}, {_PAYER_ID}, kind"
+)
+_PERSON_BILLS_EXIST = (
+    f"SELECT 1 FROM {Bill._meta.db_table} WHERE period = %(period)s AND payer_type = 'person' "  # noqa: S608
+    "AND payer_id >= %(lo)s AND payer_id < %(hi)s LIMIT 1"
+)
+
+
+def _parts_and_person_bills_sql(*, upsert: bool) -> str:
+    bill, part = Bill._meta.db_table, BillPart._meta.db_table
+    return (
+        f"""WITH agg AS MATERIALIZED ({_CHUNK_SUMS}),
+        person_bills AS (
+          INSERT INTO {bill} (period, payer_type, payer_id, kind, region_code, employer_fen, individual_fen,
+                 total_fen, paid_fen, lines, status, due_date, run_id, updated_at)
+          SELECT %(period)s, payer_type, payer_id, kind, region_code, er, ee, er + ee, 0, n, 'open',
+                 %(due)s, %(run)s, %(now)s
+          FROM agg WHERE payer_type = 'person'"""  # noqa: S608 - constant identifiers
+        + (_BILL_UPSERT.format(bill=bill) if upsert else "")
+        + f"""
+        )
+        INSERT INTO {part} (chunk_id, payer_type, payer_id, kind, region_code, employer_fen, individual_fen, lines)
+        SELECT %(chunk)s, payer_type, payer_id, kind, region_code, er, ee, n FROM agg
+        WHERE payer_type = 'employer'"""  # noqa: S608
+    )
+
+
 def _rowcount(cursor) -> int:
     """Rows the last statement wrote (Python's sqlite3 reports -1 after WITH … INSERT)."""
     if cursor.rowcount >= 0:
@@ -267,7 +303,16 @@ def _run_chunk(run: AssessmentRun, sheet: RateSheet, sql: str, chunk: Assessment
             cursor.execute(sql, params)
             written = _rowcount(cursor)
             cursor.execute(f"DELETE FROM {BillPart._meta.db_table} WHERE chunk_id = %s", [chunk.pk])  # noqa: S608
-            cursor.execute(_PARTS_CHUNK, {**params, "chunk": chunk.pk})
+            if connection.vendor == "postgresql":
+                cursor.execute(_PERSON_BILLS_EXIST, params)
+                upsert = cursor.fetchone() is not None
+                cursor.execute(
+                    _parts_and_person_bills_sql(upsert=upsert),
+                    {**params, "chunk": chunk.pk, "due": due_date(period=run.period, due_day=sheet.due_day),
+                     "now": timezone.now()},
+                )  # fmt: skip
+            else:
+                cursor.execute(_PARTS_CHUNK, {**params, "chunk": chunk.pk})
         AssessmentChunk.objects.filter(pk=chunk.pk).update(lines=written, done_at=timezone.now())
         AssessmentRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1)
     return written
@@ -387,11 +432,21 @@ def _bills(run: AssessmentRun, sheet: RateSheet) -> None:
         for cond in ("person_id IS NULL", "person_id < %(lo)s", "person_id >= %(hi)s")
     )
     with connection.cursor() as cursor:
-        # While a period has no bill at all (its first run), there is nothing to update: a
-        # plain insert, which on PostgreSQL costs a quarter less than ON CONFLICT's
-        # speculative insertion. A bill written meanwhile by another path fails the run on
-        # the unique index (nothing is half-written) and the rerun takes the upsert.
-        cursor.execute(f"SELECT 1 FROM {bill} WHERE period = %(period)s LIMIT 1", params)  # noqa: S608
+        # While a period has no bill that this step could meet (its first run: none but the
+        # flexible workers' bills the chunks wrote), there is nothing to update: a plain
+        # insert, which on PostgreSQL costs a quarter less than ON CONFLICT's speculative
+        # insertion. A bill written meanwhile by another path fails the run on the unique
+        # index (nothing is half-written) and the rerun takes the upsert.
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"""SELECT 1 FROM {bill} WHERE period = %(period)s AND payer_type = 'employer'
+                UNION ALL SELECT 1 FROM {bill} WHERE period = %(period)s AND payer_type = 'person' AND payer_id < %(lo)s
+                UNION ALL SELECT 1 FROM {bill} WHERE period = %(period)s AND payer_type = 'person' AND payer_id >= %(hi)s
+                LIMIT 1""",  # noqa: S608 - constant identifiers
+                params,
+            )
+        else:
+            cursor.execute(f"SELECT 1 FROM {bill} WHERE period = %(period)s LIMIT 1", params)  # noqa: S608
         fresh = cursor.fetchone() is None
         cursor.execute(
             f"""INSERT INTO {bill} (period, payer_type, payer_id, kind, region_code, employer_fen, individual_fen,

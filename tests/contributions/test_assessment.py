@@ -149,6 +149,38 @@ def test_rerun_gives_identical_lines_and_no_duplicates(system, employer, hire, a
     assert ContributionLine.objects.filter(period=PERIOD).count() == 10
 
 
+def test_flexible_workers_bills_over_chunks_rerun_and_void(system, employer, hire, params, assess):
+    """A flexible worker's bill is final within its chunk (on PostgreSQL the chunk writes
+    it); a rerun rewrites it in place with its paid status, and one no line supports any
+    more is voided, exactly as an employer's bill."""
+    hire(employer, wage="9000")
+    flexible = []
+    for i in range(3):
+        p = make_person_direct(system, name="灵活" + "甲乙丙"[i])
+        register.flexible_register(actor=system, person_id=p.pk, start_date=dt.date(2025, 7, 1))
+        flexible.append(p)
+    assess(chunk_size=1)
+    first = _snapshot()
+    bills = {b.payer_id: b for b in Bill.objects.filter(period=PERIOD, payer_type="person")}
+    assert set(bills) == {p.pk for p in flexible}
+    paid = bills[flexible[0].pk]
+    Bill.objects.filter(pk=paid.pk).update(paid_fen=paid.total_fen, status="paid")
+    assess(chunk_size=1)
+    after = _snapshot()
+    assert after[0] == first[0] and len(after[1]) == len(first[1])
+    assert Bill.objects.get(pk=paid.pk).status == "paid" and Bill.objects.filter(period=PERIOD).count() == 4
+    for insurance in ("pension", "medical"):
+        register.enrolment_terminate(
+            actor=system, person_id=flexible[1].pk, insurance=insurance, from_period=str(PERIOD), reason="test"
+        )
+    run = assess(chunk_size=2)
+    gone = Bill.objects.get(period=PERIOD, payer_type="person", payer_id=flexible[1].pk)
+    assert (gone.status, gone.total_fen, gone.lines, gone.run_id) == ("void", 0, 0, run.pk)
+    kept = Bill.objects.get(period=PERIOD, payer_type="person", payer_id=flexible[2].pk)
+    assert kept.run_id == run.pk and kept.total_fen == bills[flexible[2].pk].total_fen
+    assert run.bills == 3 and Bill.objects.filter(period=PERIOD).count() == 4
+
+
 def test_an_interrupted_run_resumes_to_the_same_totals(system, employer, hire, assess):
     people = [hire(employer, wage=w) for w in ("5000", "9000", "12000", "20000", "40000")]
     reference_run = assess(chunk_size=2)
