@@ -89,7 +89,7 @@ def _wage_lookup(region_code: str):
 
 
 def pension_record(*, user, person_id: int, as_of: dt.date | None = None) -> PensionRecord:
-    person = register_access.access_person(user=user, person_id=person_id)
+    person = register_access.access_person_facts(user=user, person_id=person_id)
     today = as_of or timezone.localdate()
     last = Period.of(today)
     first = last + (2 - RECORD_MONTHS)  # the selector counts both ends

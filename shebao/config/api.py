@@ -3,7 +3,9 @@
 One router module per audience; each app contributes its routers here.
 """
 
+from django.urls import include, path
 from ninja import NinjaAPI
+from ninja.openapi.urls import get_openapi_urls, get_root_url
 
 from shebao.accounts.api import router as accounts_router
 from shebao.accounts.api_agent import router as mandates_agent_router
@@ -37,7 +39,34 @@ from shebao.transfers.api_staff import router as transfers_staff_router
 from shebao.unemployment.api_citizen import router as unemployment_citizen_router
 from shebao.unemployment.api_staff import router as unemployment_staff_router
 
-api = NinjaAPI(
+
+class ShebaoAPI(NinjaAPI):
+    """URL patterns grouped by audience (the first path segment) and then by router
+    prefix. Django tries a URL list in order, so ninja's flat list (one pattern per
+    route, ≈ 125) made every request scan up to all of them: 1.6 ms of CPU per
+    estimate in the profile (bench/profile_estimator.py). Grouped, a request tries at
+    most the six audiences, its audience's router prefixes and its router's routes.
+    Names stay in the ``api`` namespace (``include`` of plain lists adds none)."""
+
+    def _get_urls(self):
+        groups: dict[str, dict[str, list]] = {}
+        for bound in self._get_bound_routers():
+            head, _, rest = bound.prefix.strip("/").partition("/")
+            groups.setdefault(head, {}).setdefault(rest, []).extend(bound.urls_paths(""))
+        result = list(get_openapi_urls(self))
+        for head, routers in groups.items():
+            inner = []
+            for rest, patterns in routers.items():
+                inner.extend(patterns if not rest else [path(f"{rest}/", include(patterns))])
+            if head:
+                result.append(path(f"{head}/", include(inner)))
+            else:  # ninja's default router (operations declared on the API itself)
+                result.extend(inner)
+        result.append(get_root_url(self))
+        return result
+
+
+api = ShebaoAPI(
     title="Shebao API",
     version="1",
     description="社保平台接口 — Shebao social-insurance platform API. Audiences: staff, citizen (me), employer.",
