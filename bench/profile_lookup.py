@@ -13,13 +13,11 @@ threads, sockets) comes on top: compare with bench/run.py.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,79 +46,20 @@ def main() -> int:
         data = json.loads(prepared.read_text(encoding="utf-8"))
     os.environ.update(env)
 
+    from inprocess import measure, wsgi_environ
+
     from shebao.config.wsgi import application
 
     bodies = [json.dumps(b, ensure_ascii=False).encode() for b in data["bodies"]]
     lookup = args.path != "/healthz"
 
     def environ(i: int) -> dict:
-        body = bodies[i % len(bodies)] if lookup else b""
-        e = {
-            "REQUEST_METHOD": "POST" if lookup else "GET",
-            "PATH_INFO": args.path,
-            "SCRIPT_NAME": "",
-            "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "HTTP_HOST": "127.0.0.1:8000",
-            "HTTP_ACCEPT": "application/json",
-            "HTTP_USER_AGENT": "shebao-bench",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-            "wsgi.version": (1, 0),
-        }
-        if lookup:
-            e["HTTP_AUTHORIZATION"] = f"Bearer {data['token']}"
-            e["CONTENT_TYPE"] = "application/json"
-            e["CONTENT_LENGTH"] = str(len(body))
-        return e
+        if not lookup:
+            return wsgi_environ(args.path)
+        return wsgi_environ(args.path, body=bodies[i % len(bodies)], token=data["token"])
 
-    statuses: dict[str, int] = {}
-
-    def start_response(status, headers, exc_info=None):
-        statuses[status] = statuses.get(status, 0) + 1
-
-    def call(i: int) -> None:
-        result = application(environ(i), start_response)
-        b"".join(result)
-        if hasattr(result, "close"):
-            result.close()
-
-    for i in range(200):  # warm-up: connections, caches, lazy imports
-        call(i)
-    statuses.clear()
-    profiler = None
-    if args.profile:
-        import cProfile
-
-        profiler = cProfile.Profile(time.process_time)  # CPU, not waiting on the database
-        profiler.enable()
-    chunk = max(1, args.n // 10)
-    cpu_chunks, wall_chunks = [], []
-    for start in range(0, args.n, chunk):  # ten chunks: the minimum is steadier on a shared machine
-        cpu0, wall0 = time.process_time(), time.perf_counter()
-        for i in range(start, min(start + chunk, args.n)):
-            call(i)
-        done = min(start + chunk, args.n) - start
-        cpu_chunks.append((time.process_time() - cpu0) / done * 1000)
-        wall_chunks.append((time.perf_counter() - wall0) / done * 1000)
-    if profiler is not None:
-        import pstats
-
-        profiler.disable()
-        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(args.profile)
-    cpu_chunks.sort()
-    wall_chunks.sort()
-    print(
-        f"{args.path} on {'SQLite' if args.sqlite else 'PostgreSQL'}: {args.n} requests, CPU ms/request "
-        f"min {cpu_chunks[0]:.3f} median {cpu_chunks[len(cpu_chunks) // 2]:.3f}, wall ms/request "
-        f"min {wall_chunks[0]:.3f} median {wall_chunks[len(wall_chunks) // 2]:.3f}, {statuses}"
-    )
+    measure(application, environ, n=args.n, warmup=200, profile=args.profile,
+            label=f"{args.path} on {'SQLite' if args.sqlite else 'PostgreSQL'}")
     return 0
 
 

@@ -95,17 +95,22 @@ def authorise_person(*, user, person: Person, perm: Perm = Perm.PERSON_VIEW) -> 
     raise _denied_person()
 
 
+def _may_read_some_person(user, person_id) -> None:
+    """The checks that need no record: a live user of a kind that reads persons, and a
+    citizen only their own id (refused with the same words as a missing record)."""
+    if is_system(user):
+        return
+    if not _live(user):
+        raise _denied_person()
+    if user.kind == UserKind.CITIZEN and (user.person_id is None or str(user.person_id) != str(person_id)):
+        raise _denied_person()
+    if user.kind not in (UserKind.STAFF, UserKind.CITIZEN, UserKind.EMPLOYER):
+        raise _denied_person()
+
+
 def access_person(*, user, person_id, perm: Perm = Perm.PERSON_VIEW) -> Person:
     """Load a person the user may see (``perm``), or raise ``AccessDenied``."""
-    if not is_system(user):
-        if not _live(user):
-            raise _denied_person()
-        if user.kind == UserKind.CITIZEN and (
-            user.person_id is None or str(user.person_id) != str(person_id)
-        ):
-            raise _denied_person()
-        if user.kind not in (UserKind.STAFF, UserKind.CITIZEN, UserKind.EMPLOYER):
-            raise _denied_person()
+    _may_read_some_person(user, person_id)
     try:
         person = Person.objects.get(pk=int(person_id))
     except (Person.DoesNotExist, TypeError, ValueError):
@@ -141,15 +146,7 @@ _FACTS_SQL = (
 def access_person_facts(*, user, person_id, perm: Perm = Perm.PERSON_VIEW) -> PersonFacts:
     """``access_person``'s checks, but one lean read of the facts instead of the whole
     record with its encrypted fields (the estimator reads it on every request)."""
-    if not is_system(user):
-        if not _live(user):
-            raise _denied_person()
-        if user.kind == UserKind.CITIZEN and (
-            user.person_id is None or str(user.person_id) != str(person_id)
-        ):
-            raise _denied_person()
-        if user.kind not in (UserKind.STAFF, UserKind.CITIZEN, UserKind.EMPLOYER):
-            raise _denied_person()
+    _may_read_some_person(user, person_id)
     try:
         pk = int(person_id)
     except (TypeError, ValueError):
