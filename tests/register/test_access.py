@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from shebao.accounts.access import AccessDenied
 from shebao.accounts.rules.permissions import Perm, Post, UserKind
 from shebao.register import services
-from shebao.register.access import SYSTEM_ACTOR, access_employer, access_person
+from shebao.register.access import SYSTEM_ACTOR, access_employer, access_person, access_person_facts
 from tests.register.conftest import CHAOYANG, DONGCHENG, HUANGPU
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +82,25 @@ def test_access_person(world, who, whom, perm, allowed):
         with pytest.raises(AccessDenied) as info:
             access_person(user=user, person_id=person.pk, perm=perm)
         assert info.value.message_zh and info.value.message_en
+
+
+@pytest.mark.parametrize(("who", "whom", "perm", "allowed"), PERSON_CASES)
+def test_access_person_facts_decides_as_access_person(world, who, whom, perm, allowed):
+    user, person = world[who], world[whom]
+    if allowed:
+        facts = access_person_facts(user=user, person_id=person.pk, perm=perm)
+        assert (facts.pk, facts.region_code, facts.sex, facts.birth_date, facts.is_deceased) == (
+            person.pk, person.region_code, person.sex, person.birth_date, person.is_deceased,
+        )  # fmt: skip
+    else:
+        with pytest.raises(AccessDenied):
+            access_person_facts(user=user, person_id=person.pk, perm=perm)
+
+
+def test_missing_person_facts_refused_like_a_forbidden_one(world):
+    for person_id in (987654321, "not-a-number", None):
+        with pytest.raises(AccessDenied):
+            access_person_facts(user=world["beijing"], person_id=person_id)
 
 
 def test_missing_person_refused_like_a_forbidden_one(world):
