@@ -4,15 +4,14 @@ Host-checked as through the test client."""
 
 from __future__ import annotations
 
-import io
 import json
 import secrets
-import sys
 
 import pytest
 from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.test.client import FakePayload, RequestFactory
 
 from shebao.accounts.api_auth import hash_token, token_cache_clear
 from shebao.accounts.models import ApiToken
@@ -23,28 +22,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _environ(path: str, *, body: bytes = b"", headers: dict | None = None) -> dict:
-    e = {
-        "REQUEST_METHOD": "POST" if body else "GET",
-        "PATH_INFO": path,
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "testserver",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
-    }
+    extra = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in (headers or {}).items()}
     if body:
-        e.update(CONTENT_TYPE="application/json", CONTENT_LENGTH=str(len(body)))
-    for name, value in (headers or {}).items():
-        e["HTTP_" + name.upper().replace("-", "_")] = value
-    return e
+        extra.update(CONTENT_TYPE="application/json", CONTENT_LENGTH=str(len(body)))
+    return RequestFactory()._base_environ(
+        PATH_INFO=path, REQUEST_METHOD="POST" if body else "GET", **{"wsgi.input": FakePayload(body)}, **extra
+    )
 
 
 def _call(environ: dict) -> tuple[str, dict]:
