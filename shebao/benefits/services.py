@@ -27,7 +27,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from shebao.accounts.access import AccessDenied, Grant, regions_with_perm, require_any_perm
+from shebao.accounts.access import AccessDenied, Grant, grant_for, regions_with_perm, require_any_perm
 from shebao.accounts.rules.permissions import Perm, UserKind
 from shebao.benefits import identity, selectors
 from shebao.benefits.errors import BenefitError
@@ -672,14 +672,13 @@ def _record_death(
     from shebao.payroll import selectors as payroll_selectors
     from shebao.payroll import services as payroll_services
 
-    pid = person_id
     now = timezone.now()
     receivable_fen = 0
-    if payroll_selectors.payees_of_person(person_id=pid):
-        receivables = payroll_services.payee_stop_on_death(actor=actor, person_id=pid, death_date=day)
+    if payroll_selectors.payees_of_person(person_id=person_id):
+        receivables = payroll_services.payee_stop_on_death(actor=actor, person_id=person_id, death_date=day)
         receivable_fen = sum(r.amount_fen for r in receivables)
     record = DeathRecord.objects.create(
-        person_id=pid,
+        person_id=person_id,
         region_code=region,
         death_date=day,
         source=str(source or "")[:200],
@@ -687,16 +686,16 @@ def _record_death(
         actor_id=None if register_access.is_system(actor) else actor.pk,
         created_at=now,
     )
-    person = register_access.access_person(user=register_access.SYSTEM_ACTOR, person_id=pid)
+    person = register_access.access_person(user=register_access.SYSTEM_ACTOR, person_id=person_id)
     if not person.is_deceased:  # the register closes employment and enrolments (data comparison)
         register_services.person_change(
-            actor=register_access.SYSTEM_ACTOR, person_id=pid,
+            actor=register_access.SYSTEM_ACTOR, person_id=person_id,
             changes={"life_status": "deceased", "death_date": day},
         )  # fmt: skip
-    inherit_fen = _inheritable_fen(pid, day)
+    inherit_fen = _inheritable_fen(person_id, day)
     SurvivorEntitlement.objects.bulk_create(
         [
-            SurvivorEntitlement(person_id=pid, kind=kind, amount_fen=fen, created_at=now)
+            SurvivorEntitlement(person_id=person_id, kind=kind, amount_fen=fen, created_at=now)
             for kind, fen in {**amounts, SurvivorBenefitKind.ACCOUNT_INHERITANCE.value: inherit_fen}.items()
         ]
     )
@@ -705,7 +704,7 @@ def _record_death(
         object_type="death_record",
         object_id=record.pk,
         after={
-            "person_id": pid,
+            "person_id": person_id,
             "death_date": day.isoformat(),
             "receivable_fen": receivable_fen,
             "survivor": amounts,
@@ -721,7 +720,7 @@ def _record_death(
 REGISTER_DEATH_SOURCE = "死亡登记 register"
 
 
-def register_deaths_sweep(*, actor, limit: int | None = None) -> list[DeathRecord]:
+def register_deaths_sweep(*, actor) -> list[DeathRecord]:
     """Deaths recorded in the register itself (死亡登记 at the counter, not through the
     data-comparison import) of persons on the payroll, that the benefits side has not
     processed yet: each gets what ``death_records_import`` gives a death (payments
@@ -735,7 +734,7 @@ def register_deaths_sweep(*, actor, limit: int | None = None) -> list[DeathRecor
     from shebao.register import sources as register_sources
     from shebao.register.rules.codes import LifeStatus
 
-    regions = _sweep_regions(actor)
+    regions = _sweep_regions(actor)  # refuses who may not sweep; None for the platform
     person = register_sources.register_tables().person
     sql = f"""SELECT p.id, p.region_code, p.death_date FROM {person} p
       WHERE p.life_status = %s AND p.death_date IS NOT NULL
@@ -745,17 +744,17 @@ def register_deaths_sweep(*, actor, limit: int | None = None) -> list[DeathRecor
     with connection.cursor() as cursor:
         cursor.execute(sql, [LifeStatus.DECEASED.value])
         rows = cursor.fetchall()
-    if regions is not None and "" not in regions:
-        rows = [r for r in rows if any(r[1].startswith(s.rstrip("0") or s) for s in regions)]
     amounts = _survivor_amounts()
     out = []
-    for pid, region, day in rows[:limit]:
+    for pid, region, day in rows:
+        grant = None if regions is None else grant_for(actor, Perm.CASE_REVIEW, region)
+        if regions is not None and grant is None:
+            continue  # outside the regions of the actor's posts
         if isinstance(day, str):  # SQLite returns the text of the date
             day = dt.date.fromisoformat(day)
         with transaction.atomic():
             if DeathRecord.objects.filter(person_id=pid).exists():
                 continue  # processed meanwhile by an import or another sweep
-            grant = None if regions is None else require_any_perm(actor, (Perm.CASE_REVIEW,), region)
             out.append(
                 _record_death(actor=actor, person_id=pid, region=region, day=day, source=REGISTER_DEATH_SOURCE,
                               amounts=amounts, grant=grant, action="death.register")

@@ -240,27 +240,24 @@ _PAYER_TYPE = "CASE WHEN employer_id IS NULL THEN 'person' ELSE 'employer' END"
 _PAYER_ID = "COALESCE(employer_id, person_id)"
 
 # The chunk's lines of every kind (normal, back-payment…) summed per payer and kind.
-_PARTS_CHUNK = (
-    f"INSERT INTO {BillPart._meta.db_table} "  # noqa: S608 - constant identifiers
-    "(chunk_id, payer_type, payer_id, kind, region_code, employer_fen, individual_fen, lines) "
-    f"SELECT %(chunk)s, {_PAYER_TYPE}, {_PAYER_ID}, kind, MIN(region_code), SUM(employer_fen), "
-    f"SUM(individual_fen), COUNT(*) FROM {ContributionLine._meta.db_table} "
-    "WHERE period = %(period)s AND person_id >= %(lo)s AND person_id < %(hi)s AND region_code LIKE %(region)s "
-    f"GROUP BY {_PAYER_TYPE}, {_PAYER_ID}, kind"
-)
-
-
-# PostgreSQL: the chunk's sums are read once (a materialised CTE) and split: a flexible
-# worker's lines all lie in one chunk (the payer is the person), so their bills are final
-# here and are written by the chunk itself, in parallel with the other chunks; only the
-# employers' sums, which span chunks, go to ``BillPart`` for ``_bills``. (SQLite, which
-# has no data-modifying CTE and one writer anyway, writes every payer's part.)
 _CHUNK_SUMS = (
     f"SELECT {_PAYER_TYPE} AS payer_type, {_PAYER_ID} AS payer_id, kind, MIN(region_code) AS region_code, "  # noqa: S608
     f"SUM(employer_fen) AS er, SUM(individual_fen) AS ee, COUNT(*) AS n FROM {ContributionLine._meta.db_table} "
     "WHERE period = %(period)s AND person_id >= %(lo)s AND person_id < %(hi)s AND region_code LIKE %(region)s "
     f"GROUP BY {_PAYER_TYPE}, {_PAYER_ID}, kind"
 )
+_PART_INSERT = (
+    f"INSERT INTO {BillPart._meta.db_table} "  # noqa: S608 - constant identifiers
+    "(chunk_id, payer_type, payer_id, kind, region_code, employer_fen, individual_fen, lines) "
+    "SELECT %(chunk)s, payer_type, payer_id, kind, region_code, er, ee, n FROM "
+)
+# SQLite (one writer, no data-modifying CTE): every payer's sums become parts.
+_PARTS_CHUNK = f"{_PART_INSERT}({_CHUNK_SUMS}) s"
+
+# PostgreSQL: the chunk's sums are read once (a materialised CTE) and split: a flexible
+# worker's lines all lie in one chunk (the payer is the person), so their bills are final
+# here and are written by the chunk itself, in parallel with the other chunks; only the
+# employers' sums, which span chunks, go to ``BillPart`` for ``_bills``.
 _PERSON_BILLS_EXIST = (
     f"SELECT 1 FROM {Bill._meta.db_table} WHERE period = %(period)s AND payer_type = 'person' "  # noqa: S608
     "AND payer_id >= %(lo)s AND payer_id < %(hi)s LIMIT 1"
@@ -268,7 +265,7 @@ _PERSON_BILLS_EXIST = (
 
 
 def _parts_and_person_bills_sql(*, upsert: bool) -> str:
-    bill, part = Bill._meta.db_table, BillPart._meta.db_table
+    bill = Bill._meta.db_table
     return (
         f"""WITH agg AS MATERIALIZED ({_CHUNK_SUMS}),
         person_bills AS (
@@ -280,9 +277,7 @@ def _parts_and_person_bills_sql(*, upsert: bool) -> str:
         + (_BILL_UPSERT.format(bill=bill) if upsert else "")
         + f"""
         )
-        INSERT INTO {part} (chunk_id, payer_type, payer_id, kind, region_code, employer_fen, individual_fen, lines)
-        SELECT %(chunk)s, payer_type, payer_id, kind, region_code, er, ee, n FROM agg
-        WHERE payer_type = 'employer'"""  # noqa: S608
+        {_PART_INSERT}agg WHERE payer_type = 'employer'"""
     )
 
 
