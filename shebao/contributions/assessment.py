@@ -31,7 +31,7 @@ from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from shebao.accounts.rules.permissions import Perm
-from shebao.contributions import collection, selectors
+from shebao.contributions import collection, pipeline, selectors
 from shebao.contributions.batchdb import batch_connection_tune, batch_transaction_tune
 from shebao.contributions.codes import BillStatus, LineKind, PayerType, RunStatus
 from shebao.contributions.models import (
@@ -141,7 +141,9 @@ def _case(column: str, mapping: dict, default: int = 0) -> str:
     return f"CASE {column} {whens} ELSE {int(default)} END"
 
 
-def _chunk_sql(sheet: RateSheet) -> str:
+def _chunk_sql(sheet: RateSheet, *, into: str = ContributionLine._meta.db_table) -> str:
+    """The chunk's statement: compute its lines and insert them ``into`` the line table
+    (or, on the SQLite pipeline, a scratch table of the same columns)."""
     t = sources.register_tables()
     s, floor, ceiling = int(sheet.reference_wage_fen), int(sheet.floor_fen), int(sheet.ceiling_fen)
     employer_rates = dict(sheet.employer_ppm)
@@ -199,7 +201,7 @@ y AS (
   LEFT JOIN grade gr ON gr.person_id = a.person_id AND a.employer_id IS NULL
   WHERE a.ek NOT IN (SELECT pe.employer_id FROM {ProvisionalEmployer._meta.db_table} pe WHERE pe.run_id = %(run)s)
 )
-INSERT INTO {ContributionLine._meta.db_table}
+INSERT INTO {into}
   (period, person_id, insurance, employer_id, region_code, kind, base_fen,
    employer_ppm, individual_ppm, employer_fen, individual_fen, run_id)
 SELECT %(period)s, x.person_id, x.insurance, x.employer_id, x.region_code, 'normal', x.base_fen,
@@ -239,13 +241,23 @@ _DELETE_CHUNK = (
 _PAYER_TYPE = "CASE WHEN employer_id IS NULL THEN 'person' ELSE 'employer' END"
 _PAYER_ID = "COALESCE(employer_id, person_id)"
 
+
+
+def _chunk_sums(table: str = ContributionLine._meta.db_table, *, where: str = "") -> str:
+    """The chunk's lines in ``table`` summed per payer and kind (``where``: more terms)."""
+    return (
+        f"SELECT {_PAYER_TYPE} AS payer_type, {_PAYER_ID} AS payer_id, kind, MIN(region_code) AS region_code, "  # noqa: S608
+        f"SUM(employer_fen) AS er, SUM(individual_fen) AS ee, COUNT(*) AS n FROM {table} "
+        "WHERE period = %(period)s AND person_id >= %(lo)s AND person_id < %(hi)s AND region_code LIKE %(region)s"
+        f"{where} GROUP BY {_PAYER_TYPE}, {_PAYER_ID}, kind"
+    )
+
+
 # The chunk's lines of every kind (normal, back-payment…) summed per payer and kind.
-_CHUNK_SUMS = (
-    f"SELECT {_PAYER_TYPE} AS payer_type, {_PAYER_ID} AS payer_id, kind, MIN(region_code) AS region_code, "  # noqa: S608
-    f"SUM(employer_fen) AS er, SUM(individual_fen) AS ee, COUNT(*) AS n FROM {ContributionLine._meta.db_table} "
-    "WHERE period = %(period)s AND person_id >= %(lo)s AND person_id < %(hi)s AND region_code LIKE %(region)s "
-    f"GROUP BY {_PAYER_TYPE}, {_PAYER_ID}, kind"
-)
+_CHUNK_SUMS = _chunk_sums()
+# Only the lines of other kinds than the assessment's own: the term is the partial
+# index's condition word for word, which is how SQLite recognises that it may use it.
+_OTHER_KINDS_SUMS = _chunk_sums(where=""" AND NOT ("kind" = 'normal')""")
 _PART_INSERT = (
     f"INSERT INTO {BillPart._meta.db_table} "  # noqa: S608 - constant identifiers
     "(chunk_id, payer_type, payer_id, kind, region_code, employer_fen, individual_fen, lines) "
@@ -331,12 +343,31 @@ def _claim_and_run(run: AssessmentRun, sheet: RateSheet, sql: str) -> bool:
 
 
 def assessment_workers(requested: int | None = None) -> int:
-    """Chunks processed at once: one on SQLite (a single writer) and inside an enclosing
-    transaction (other connections could not see its rows); else ``requested`` or the
-    number of CPUs, at most 8."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    """Connections that compute chunks at once: ``requested`` or the number of CPUs, at
+    most 8. On PostgreSQL each computes and writes its chunks; on SQLite (one writer)
+    they compute into scratch files for the one writer (``pipeline``), which needs a
+    database file. One inside an enclosing transaction (other connections could not see
+    its rows) and on an in-memory SQLite database."""
+    if connection.in_atomic_block:
+        return 1
+    if connection.vendor == "sqlite" and not pipeline.usable():
         return 1
     return max(1, min(int(requested or os.cpu_count() or 1), 8))
+
+
+def _run_chunks_pipelined(run: AssessmentRun, sheet: RateSheet, workers: int, progress: Progress | None) -> None:
+    """SQLite: ``workers`` threads compute chunks into scratch files, this one writes them."""
+    scratch_line = f"{pipeline.SCRATCH}.line"
+    pipeline.run_chunks(
+        run=run,
+        workers=workers,
+        chunk_sql=_chunk_sql(sheet, into=scratch_line),
+        sums_sql=_chunk_sums(scratch_line),
+        delete_sql=_DELETE_CHUNK,
+        other_sums_sql=_OTHER_KINDS_SUMS,
+        params_for=lambda chunk: _chunk_params(run, sheet, chunk),
+        progress=progress,
+    )
 
 
 def _run_chunks_parallel(
@@ -519,7 +550,9 @@ def assessment_execute(*, run_id: int, progress: Progress | None = None, workers
     AssessmentRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=run.started_at or timezone.now())
     try:
         n = assessment_workers(workers)
-        if n > 1:
+        if n > 1 and connection.vendor == "sqlite":
+            _run_chunks_pipelined(run, sheet, n, progress)
+        elif n > 1:
             _run_chunks_parallel(run, sheet, sql, n, progress)
         else:
             for chunk in run.chunks.filter(done_at__isnull=True).order_by("lo"):

@@ -2,8 +2,10 @@
 
 Starts a run (or resumes the unfinished one of the same period and region) and runs it
 in this process with a progress bar; ``--enqueue`` hands it to the task queue instead
-(``manage.py db_worker`` runs it). On PostgreSQL the chunks are processed by
-``--workers`` connections at once (default one per CPU). Safe to kill at any moment and to run again.
+(``manage.py db_worker`` runs it). ``--workers`` connections compute chunks at once
+(default one per CPU): on PostgreSQL each also writes its chunks, on a SQLite file they
+compute into scratch files for the one writer (ADR 0009 §8); ``--workers 1`` computes and
+writes each chunk in one connection. Safe to kill at any moment and to run again.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--enqueue", action="store_true", help="run it as a background task")
         parser.add_argument(
             "--workers", type=int, default=None,
-            help="chunks processed at once on PostgreSQL (default: one per CPU; SQLite: always 1)",
+            help="connections computing chunks at once (default: one per CPU; 1: compute and write in one)",
         )
 
     def handle(self, *args, **opts):
