@@ -13,7 +13,7 @@ EMPLOYERS ?= 120
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run serve demo-secrets migrate seed test test-fast test-sqlite test-pg lint bench screenshots lock clean browser-deps
+.PHONY: install run serve demo-secrets migrate seed test test-fast test-sqlite test-pg lint bench bench-deps screenshots lock clean browser-deps
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -95,7 +95,20 @@ test-fast: install browser-deps
 # Every benchmark, each on its own databases (SQLite file under var/ and a PostgreSQL
 # database on 127.0.0.1:5432): seed + look-ups, assessment (with the bulk_create
 # baseline ratio), interest crediting. Figures and ratios printed; JSON in bench/results/.
-bench: install
+# The benchmarks' HTTP load generator is wrk (Debian's package; a C client, so that the
+# client's own CPU is not taken from the server's on the 2-core machine); without it
+# bench/loadgen.py falls back to its asyncio client and says so in the results.
+bench-deps:
+	@if command -v wrk >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo; \
+	else echo "NOTE: wrk is not installed (apt-get install wrk): the benchmarks use the asyncio load generator"; exit 0; fi; \
+	echo "== installing wrk (apt)"; \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk >/dev/null 2>&1 || \
+	{ $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk >/dev/null; } || \
+	echo "NOTE: installing wrk failed: the benchmarks use the asyncio load generator"
+
+bench: install bench-deps
 	@$(PY) bench/run.py
 	@$(PY) bench/assessment.py
 	@$(PY) bench/interest.py

@@ -64,7 +64,7 @@ def load(env: dict, *, args, prepared: dict, tmp: Path) -> dict:
             command = [
                 common.PYTHON, "bench/loadgen.py", "--port", str(port), "--path", path,
                 "--connections", str(args.connections), "--warmup", str(args.warmup),
-                "--duration", str(args.duration),
+                "--duration", str(args.duration), "--client", args.client,
             ]  # fmt: skip
             command += ["--tokens", str(tokens)] if name == "citizen" else ["--bodies", str(bodies)]
             print(f"-- {name}: {args.warmup:g} s warm-up + {args.duration:g} s of {path}", file=sys.stderr)
@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto", help="load generator")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     args.server, args.app = "granian", "shebao.config.wsgi:application"

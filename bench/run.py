@@ -313,6 +313,8 @@ def lookup(env: dict, *, args, label: str) -> dict:
                 str(args.warmup),
                 "--duration",
                 str(args.duration),
+                "--client",
+                args.client,
             ]
             if not args.healthz:
                 command += ["--token", data["token"], "--bodies", str(bodies)]
@@ -372,6 +374,7 @@ def report_table(results: dict) -> str:
                     look["ok_rps"] / TARGET_RPS,
                 )
             )
+            lines.append(_row("  load generator", look.get("client", "python")))
             lines.append(_row("  p50", f"{look['p50_ms']:.1f} ms"))
             lines.append(
                 _row(
@@ -409,6 +412,12 @@ def main(argv: list[str] | None = None) -> int:
         "--threads", type=int, default=4, help="threads per worker (gunicorn: 1 = sync workers)"
     )
     parser.add_argument("--server", choices=["gunicorn", "granian"], default="granian")
+    parser.add_argument(
+        "--client",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="load generator (bench/loadgen.py): wrk when installed, else the asyncio client",
+    )
     parser.add_argument(
         "--app", default="shebao.config.wsgi:application", help="WSGI callable (diagnostic wrappers)"
     )
