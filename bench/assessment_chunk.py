@@ -5,7 +5,9 @@ rolled back, so nothing is written and the variants see the same data.
     .venv/bin/python bench/assessment.py --only postgresql --skip-baseline   # once, to seed
     .venv/bin/python bench/assessment_chunk.py [--chunks 3] [--period 202602]
 
-Variants per chunk: the real insert of the lines and their bill parts; the same into a
+Variants per chunk: the chunk as the assessment runs it on PostgreSQL (the lines, then
+the flexible workers' bills and the employers' parts summed from them); the lines and
+every payer's parts (SQLite's statements); the same insert into a
 copy of the table with no index, with only the id primary key, and with only the
 (period, person_id) index. The differences are what each index costs. A period with no
 lines yet (default 202602, declared like 202601) is used so that the chunk writes fresh
@@ -25,6 +27,7 @@ import run as common  # noqa: E402
 SCRIPT = r"""
 import time
 from django.db import connection, transaction
+from django.utils import timezone
 from shebao.contributions import assessment as A
 from shebao.contributions.models import AssessmentChunk, AssessmentRun, ContributionLine, MonthlyDeclaration
 from shebao.kernel.audit import audit_context
@@ -69,8 +72,10 @@ def timed(steps, prep=()):
 
 copy = f"CREATE TEMP TABLE x_line (LIKE {{table}} INCLUDING DEFAULTS INCLUDING IDENTITY) ON COMMIT DROP"
 into_copy = sql.replace(f"INSERT INTO {{table}}", "INSERT INTO x_line")
+read_back = A._parts_and_person_bills_sql(upsert=False)
 variants = [
-    ("insert + bill parts, real table", lambda p, pp: [(sql, p), (A._PARTS_CHUNK, pp)], ()),
+    ("lines, then person bills and parts (as assess)", lambda p, pp: [(sql, p), (read_back, pp)], ()),
+    ("lines, then every payer's parts (SQLite's)", lambda p, pp: [(sql, p), (A._PARTS_CHUNK, pp)], ()),
     ("insert only, real table", lambda p, pp: [(sql, p)], ()),
     ("insert into a copy with no index", lambda p, pp: [(into_copy, p)], (copy,)),
     ("  with the id primary key only", lambda p, pp: [(into_copy, p)], (copy, "ALTER TABLE x_line ADD PRIMARY KEY (id)")),
@@ -79,7 +84,8 @@ variants = [
 totals = {{name: 0.0 for name, _, _ in variants}}
 for chunk in picked:
     params = A._chunk_params(run, sheet, chunk)
-    parts_params = {{**params, "chunk": chunk.pk}}
+    parts_params = {{**params, "chunk": chunk.pk, "due": A.due_date(period=run.period, due_day=sheet.due_day),
+                     "now": timezone.now()}}
     for name, steps, prep in variants:
         totals[name] += timed(steps(params, parts_params), prep)
 print(f"{{len(picked)}} chunks of ~{{chunks[0].hi - chunks[0].lo:,}} persons, period {{PERIOD}}, {{connection.vendor}}")

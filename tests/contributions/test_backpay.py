@@ -225,3 +225,35 @@ def test_flexible_backpay_of_an_assessed_period_or_bad_grade_is_refused(system, 
     someone = make_user(kind=UserKind.CITIZEN, person_id=make_person_direct(system).pk)
     with pytest.raises(AccessDenied):
         backpay_flexible(actor=someone, person_id=worker.pk, first_period=202603, last_period=202603, grade_pct=60)
+
+
+def test_assessing_the_period_again_keeps_its_backpay_bills(system, employer, hire, params, assess):
+    """A chunk sums the period's back-payment lines with its own (PostgreSQL: inside the
+    chunk's statement, through the partial index ``line_other_kinds``; SQLite: in the
+    chunk's parts): an assessment of a period with back-payments rewrites their bills
+    with the same sums instead of voiding them, for an employer and a flexible worker."""
+    worker = hire(employer, wage="12000")
+    assess()
+    backpay_employer(
+        actor=system, employer_id=employer.pk, person_id=worker.pk, first_period=PERIOD, last_period=PERIOD,
+        wage="15000", evidence=EVIDENCE,
+    )
+    flexible = _flexible(system, dt.date(2026, 1, 1))
+    backpay_flexible(actor=system, person_id=flexible.pk, first_period=202603, last_period=202603, grade_pct=60)
+
+    def backpay_bills():
+        return {
+            (b.period, b.payer_type, b.payer_id): (b.total_fen, b.lines, b.status)
+            for b in Bill.objects.filter(kind="backpay")
+        }
+
+    before = backpay_bills()
+    assert before == {
+        (PERIOD, "employer", employer.pk): (114_000, 5, "open"),
+        (202603, "person", flexible.pk): (214_860, 2, "open"),
+    }
+    runs = [assess(), assess(period=202603, chunk_size=1)]
+    assert backpay_bills() == before
+    for run, payer_type in zip(runs, ("employer", "person"), strict=True):
+        bill = Bill.objects.get(period=run.period, payer_type=payer_type, kind="backpay")
+        assert bill.run_id == run.pk  # summed by this run's chunks, not left over
