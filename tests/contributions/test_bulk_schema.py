@@ -13,10 +13,14 @@ pytestmark = [
 ]
 
 
-def test_line_table_has_only_the_period_person_index():
+def test_line_table_has_only_the_period_person_indexes():
+    """No primary-key index; the (period, person_id) index, and the same columns over the
+    lines that are not the assessment's own (ADR 0009 §6, §8)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'contributions_contributionline'")
-        assert {r[0] for r in cursor.fetchall()} == {"line_period_person"}
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'contributions_contributionline'")
+        indexes = dict(cursor.fetchall())
+    assert set(indexes) == {"line_period_person", "line_other_kinds"}
+    assert indexes["line_other_kinds"].endswith("WHERE (NOT ((kind)::text = 'normal'::text))")
 
 
 @pytest.mark.parametrize("table", ["contributions_contributionline", "contributions_billpart"])
