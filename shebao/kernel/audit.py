@@ -273,42 +273,8 @@ def data_access_record(
         )
 
 
-_DATA_ACCESS_COLUMNS = "(at, actor_id, actor_label, post, subject_type, subject_id, fields, purpose, channel, request_id)"
 _DATA_ACCESS_INSERT = (
-    f'INSERT INTO "{DataAccess._meta.db_table}" {_DATA_ACCESS_COLUMNS} '  # noqa: S608 - constant identifiers
+    f'INSERT INTO "{DataAccess._meta.db_table}" '  # noqa: S608 - constant identifiers
+    "(at, actor_id, actor_label, post, subject_type, subject_id, fields, purpose, channel, request_id) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
-
-
-@dataclass(frozen=True)
-class DataAccessSelect:
-    """The parts of an ``INSERT INTO <read log> … SELECT`` that logs, in the statement that
-    reads them, the records a query returns (PostgreSQL, ``WITH … INSERT``): ``head`` is
-    the INSERT with its columns; ``select`` the select list, in which the caller puts SQL
-    expressions for the post and the subject's id (``select.format(post=…, subject=…)``);
-    ``params`` the values bound to its ``%s``, in order. Same values and truncations as
-    ``data_access_record``."""
-
-    head: str
-    select: str
-    params: tuple
-
-
-def data_access_select(
-    *, fields: str, purpose: str = "", channel: str = "", actor=None, subject_type: str = "person"
-) -> DataAccessSelect:
-    who = _actor_fields(actor, "")
-    return DataAccessSelect(
-        head=f'INSERT INTO "{DataAccess._meta.db_table}" {_DATA_ACCESS_COLUMNS}',
-        select="%s, %s, %s, {post}, %s, {subject}, %s, %s, %s, %s",
-        params=(
-            connection.ops.adapt_datetimefield_value(timezone.now()),
-            who["actor_id"],
-            who["actor_label"][:150],
-            subject_type[:32],
-            fields[:200],
-            purpose[:100],
-            channel[:16],
-            current_context().request_id[:64],
-        ),
-    )

@@ -67,17 +67,13 @@ def _log_read(request, person, *, purpose: str, grant) -> None:
 def person_lookup(request, payload: LookupIn):
     user = request.auth
     access.require_staff_perm(user=user, perm=Perm.PERSON_VIEW)
-    # The card, not a Person: the masked fields of PersonOut read with one plain query,
-    # which on PostgreSQL writes the read log too when the user's posts cover the person
+    # The card, not a Person: the masked fields of PersonOut read with one plain query
     # (this is the benchmarked hot path, docs/benchmarks.md).
-    person, logged_post = selectors.person_card_by_id_number_logged(
-        id_number=payload.id_number, user=user, perm=Perm.PERSON_VIEW, purpose="api lookup", channel="api"
-    )
+    person = selectors.person_card_by_id_number(id_number=payload.id_number)
     if person is None:
         raise NotFound(*_NOT_REGISTERED)
     grant = access.authorise_person(user=user, person=person, perm=Perm.PERSON_VIEW)
-    if logged_post is None:  # SQLite: the read is logged here
-        _log_read(request, person, purpose="api lookup", grant=grant)
+    _log_read(request, person, purpose="api lookup", grant=grant)
     # The card's fields are exactly PersonOut's, typed by the selector: returning the
     # schema instance lets ninja serialise it without validating it field by field again.
     return PersonOut.model_construct(**{name: getattr(person, name) for name in _PERSON_OUT_FIELDS})

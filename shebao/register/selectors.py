@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Q
 
-from shebao.accounts.access import regions_with_perm, user_grants
-from shebao.accounts.rules.permissions import POST_PERMS, Perm
-from shebao.kernel.audit import data_access_select
+from shebao.accounts.access import regions_with_perm
+from shebao.accounts.rules.permissions import Perm
 from shebao.kernel.crypto import blind_index, decrypt
 from shebao.kernel.models import AuditEntry, DataAccess
 from shebao.register.access import is_system
@@ -101,74 +100,8 @@ def person_card_by_id_number(*, id_number: str) -> PersonCard | None:
     with connection.cursor() as cursor:
         cursor.execute(_CARD_SQL, [blind_index(number, purpose=ID_BLIND_PURPOSE)])
         row = cursor.fetchone()
-    return None if row is None else _card(row)
-
-
-def person_card_by_id_number_logged(
-    *, id_number: str, user, perm: Perm, purpose: str, channel: str
-) -> tuple[PersonCard | None, str | None]:
-    """``person_card_by_id_number`` that also writes the read log (``fields="masked"``) in
-    the same statement, on PostgreSQL, when ``user``'s grants let them read the person:
-    one round trip per look-up instead of two. Returns the card (None: not found) and the
-    post the log was written with (None: nothing logged: not covered, or SQLite).
-
-    The statement logs under the same rule as ``access.grant_for``: the user's grants
-    holding ``perm``, in order, each covering the person's region as ``region_covers``
-    decides; the first that covers gives the post (the system actor: always, no post).
-    It is not the access decision: the caller still decides with
-    ``access.authorise_person`` and logs with ``data_access_record`` when nothing was
-    logged here (tests hold the two to the same answer in every case)."""
-    number = normalise_id_for_lookup(id_number)
-    if number is None:
-        return None, None
-    blind = blind_index(number, purpose=ID_BLIND_PURPOSE)
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_CARD_SQL, [blind])
-            row = cursor.fetchone()
-        return (None if row is None else _card(row)), None
-    post_sql, post_params = _post_case(user, perm)
-    log = data_access_select(fields="masked", purpose=purpose, channel=channel, actor=user)
-    sql = (
-        f"WITH p AS ({_CARD_SQL}), "  # noqa: S608 - constant identifiers; every value is bound
-        f"g AS (SELECT p.id, {post_sql} AS post FROM p), "
-        f"logged AS ({log.head} SELECT {log.select.format(post='g.post', subject='g.id')} "
-        "FROM g WHERE g.post IS NOT NULL RETURNING post) "
-        "SELECT p.*, (SELECT post FROM logged) FROM p"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [blind, *post_params, *log.params])
-        row = cursor.fetchone()
     if row is None:
-        return None, None
-    return _card(row[:-1]), row[-1]
-
-
-def _post_case(user, perm: Perm) -> tuple[str, list[str]]:
-    """``CASE WHEN <p's region is covered by grant 1> THEN <post 1> … END`` over the user's
-    grants holding ``perm`` (NULL when none covers); the system actor: ``''``."""
-    if is_system(user):
-        return "''", []
-    whens, params = [], []
-    for grant in user_grants(user):
-        scope = grant.region_code
-        if perm not in POST_PERMS[grant.post] or len(scope) != 6 or not scope.isdigit():
-            continue
-        if scope.endswith("0000"):
-            whens.append("WHEN p.region_code LIKE %s THEN %s")
-            params += [scope[:2] + "%", str(grant.post)]
-        elif scope.endswith("00"):
-            whens.append("WHEN p.region_code LIKE %s THEN %s")
-            params += [scope[:4] + "%", str(grant.post)]
-        else:
-            whens.append("WHEN p.region_code = %s THEN %s")
-            params += [scope, str(grant.post)]
-    if not whens:
-        return "CAST(NULL AS varchar)", []
-    return f"CASE {' '.join(whens)} END", params
-
-
-def _card(row) -> PersonCard:
+        return None
     (pk, id_type, id_masked, name, sex, birth_date, hukou_region, hukou_type, region_code, phone,
      address, bank_name, bank_account, card_number, card_status, life_status, death_date,
      registered_on) = row  # fmt: skip
