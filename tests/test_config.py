@@ -35,7 +35,7 @@ def test_postgres_url():
         "shebao",
     )
     assert (
-        db["OPTIONS"] == {"sslmode": "require", "server_side_binding": True}
+        db["OPTIONS"] == {"sslmode": "require", "server_side_binding": True, "prepare_threshold": 5}
         and db["TEST"] == {"NAME": "t1"}
         and db["CONN_MAX_AGE"] == 60
     )
@@ -46,6 +46,19 @@ def test_postgres_server_side_binding_can_be_switched_off(monkeypatch):
     monkeypatch.setenv("SHEBAO_PG_SERVER_SIDE_BINDING", "false")
     db = env.database_from_url("postgres://u@db.example/shebao", conn_max_age=0)
     assert "server_side_binding" not in db["OPTIONS"]
+
+
+def test_postgres_prepared_statements_threshold(monkeypatch):
+    """Django leaves psycopg's automatic preparation off unless asked (ADR 0012)."""
+    for raw, expected in (("0", 0), ("12", 12), ("off", None), ("none", None)):
+        monkeypatch.setenv("SHEBAO_PG_PREPARE_THRESHOLD", raw)
+        db = env.database_from_url("postgres://u@db.example/shebao", conn_max_age=0)
+        assert db["OPTIONS"].get("prepare_threshold", None) == expected
+        assert db["OPTIONS"]["server_side_binding"] is True
+    assert not env.PROBLEMS
+    monkeypatch.setenv("SHEBAO_PG_PREPARE_THRESHOLD", "often")
+    assert env.database_from_url("postgres://u@db.example/shebao", conn_max_age=0)["OPTIONS"]["prepare_threshold"] == 5
+    assert any("SHEBAO_PG_PREPARE_THRESHOLD" in p for p in env.PROBLEMS)
 
 
 def test_unknown_scheme_is_a_problem():

@@ -51,6 +51,20 @@ def env_int(name: str, default: int) -> int:
         return default
 
 
+def pg_prepare_threshold(name: str = "SHEBAO_PG_PREPARE_THRESHOLD", default: int = 5) -> int | None:
+    """After how many runs on a connection psycopg prepares a statement (0: at once);
+    ``off`` (or ``none``) never, for a pooler that cannot keep prepared statements."""
+    raw = (os.environ.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in {"off", "none", "false", "no"}:
+        return None
+    if raw.isdigit() and int(raw) <= 1_000_000:
+        return int(raw)
+    PROBLEMS.append(f"{name}={raw!r} is not a count of runs (use 0, 5, … or off)")
+    return default
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -100,6 +114,11 @@ def database_from_url(url: str, *, conn_max_age: int) -> dict:
             # Parameters bound by the server, and statements a connection runs often
             # prepared once (psycopg's prepare_threshold): less parsing and planning.
             entry["OPTIONS"]["server_side_binding"] = True
+            # Django turns psycopg's automatic preparation off unless it is asked for
+            # (for transaction-mode poolers): ask for it (ADR 0012).
+            threshold = pg_prepare_threshold()
+            if threshold is not None:
+                entry["OPTIONS"]["prepare_threshold"] = threshold
         if "test_name" in options:
             entry["TEST"] = {"NAME": options.pop("test_name")}
         entry["OPTIONS"].update(options)

@@ -27,3 +27,22 @@ def test_deleting_more_rows_than_one_statement_may_name():
     )  # fmt: skip
     deleted, _ = Bill.objects.filter(period=190001).delete()
     assert deleted == 70_000
+
+
+@pytest.mark.django_db
+def test_statements_run_often_are_prepared_on_postgresql():
+    """With server-side binding a connection prepares what it runs often (ADR 0012): the
+    look-up's statements are parsed and planned once per connection, not per request."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    connection.ensure_connection()
+    assert connection.connection.prepare_threshold == 5
+    sql = "SELECT COUNT(*) FROM contributions_bill WHERE period = %s"
+    with connection.cursor() as cursor:
+        for _ in range(6):
+            cursor.execute(sql, [199001])
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("FROM contributions_bill WHERE period = $1" in text for text in prepared)
