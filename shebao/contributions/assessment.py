@@ -507,6 +507,7 @@ def _finish(run: AssessmentRun, sheet: RateSheet) -> None:
         _provisional_lines(run)
         _bills(run, sheet)
         collection.bills_release_overpayment(period=run.period, run_id=run.pk)
+        collection.credits_apply_after_assessment(period=run.period, run_id=run.pk)
         bills = Bill.objects.filter(period=run.period, run_id=run.pk).exclude(status=BillStatus.VOID)
         totals = {"bills": 0, "lines": 0, "er": 0, "ee": 0}
         with connection.cursor() as cursor:

@@ -14,6 +14,15 @@ Public functions (keyword-only; the pages and APIs call these, keep them stable)
 - ``payer_credit_apply(*, actor, payer_type, payer_id) -> int``: apply the unallocated
   credit of earlier payments (oldest first) to bills opened since; returns the fen applied.
   A late fee, if any, is computed up to the day the money arrived (the payment's date).
+  Staff rarely need it: the assessment applies standing credit itself (below).
+- ``credits_apply_after_assessment(*, period, run_id) -> dict``: 预缴/余额抵扣, called by the
+  assessment in its finishing transaction right after ``bills_release_overpayment``. The
+  payers with both credit (unreversed payments with ``allocated_fen < amount_fen``) and an
+  open bill of the run, found by one query, have their credit applied exactly as
+  ``payer_credit_apply`` would (each payment's money on the day it arrived: a bill not yet
+  due then carries no late fee), in bulk (below). Returns ``{"payers", "payments",
+  "applied_fen"}``; audited once with these totals (``payment.credit_apply_after_assessment``)
+  when anything was applied. A rerun finds the credit already used.
 - ``payment_reverse(*, actor, payment_id, external_ref, reason) -> Payment``: 冲正. A
   reversal record (same source, its own reference) undoes the payment exactly: negative
   allocations mirror the original ones (``rules.allocation.reverse_allocation``), bills'
@@ -29,7 +38,11 @@ Public functions (keyword-only; the pages and APIs call these, keep them stable)
   and ``ImportResult.errors`` lists each as a ContributionError with ``row``, ``field``,
   ``message_zh``, ``message_en``. File-level problems (empty, binary, unknown encoding, over
   20 MB or 200,000 rows, missing columns) come back the same way with ``row`` None (or 1 for
-  the header). Otherwise all rows are recorded and allocated in one transaction.
+  the header). Otherwise all rows are recorded and allocated in one transaction, in bulk
+  (below), with the result ``payment_record`` row by row in file order would give: the same
+  payments, allocations, late fees and bills, and the same audit entries (one
+  ``payment.record`` per payment, in file order, then ``payment.import`` with the totals).
+  Look-ups of the file's payers are batched too.
 - Reads: ``payer_credit_fen(*, payer_type, payer_id) -> int``,
   ``payments_for_payer(*, payer_type, payer_id, limit=50)``,
   ``payment_allocations(*, payment_id)``.
@@ -45,6 +58,20 @@ What remains is the payer's credit (``allocated_fen < amount_fen``). Individuals
 charged late fees (§2.3). Bills are locked (``select_for_update``, in id order) so two
 payments at once cannot over-allocate on PostgreSQL. Invariant, for every payment row:
 ``allocated_fen`` = Σ its Allocation rows (a reversal's is negative).
+
+One implementation of this rule serves every path (``_OpenItems``): a single payment or a
+payer's credit is a chunk of one payer. In bulk (the import, credit after an assessment)
+the payers are taken in chunks of about ``CHUNK_ROWS`` payments, each payer wholly in one
+chunk. A chunk's open bills and then open
+late fees are read and locked with one query per payer type (in id order), its payments are
+allocated in memory under the same rule with the same kernels (``rules.allocation``,
+``arrears.late_fee_quote``), one after the other in the order the single path takes them,
+and the chunk is written with a few multi-row statements (payments, late fees,
+allocations; bills' and late fees' ``paid_fen``/status, payments' ``allocated_fen``).
+Payers share no bills, so a chunk gives what the payments one by one would give;
+``tests/contributions/test_collection.py`` compares an import with the same rows recorded
+one at a time. Memory is bounded by the
+chunk besides the validated rows of the file.
 """
 
 from __future__ import annotations
@@ -58,8 +85,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, Lookup, OuterRef, Q, Sum
 from django.utils import timezone
 
 from shebao.accounts.access import grant_for
@@ -196,71 +223,326 @@ class _Terms:
 
 
 def _allocate(*, payment: Payment, budget_fen: int, on: dt.date, region: str, terms: _Terms) -> int:
-    """Apply ``budget_fen`` of ``payment`` to the payer's open items (module doc). Returns
-    the fen allocated and adds it to ``payment.allocated_fen``."""
+    """Apply ``budget_fen`` of ``payment`` to the payer's open items (module doc) on the day
+    ``on``. Returns the fen allocated and adds it to ``payment.allocated_fen``. The one rule
+    for every path: a single payment is a chunk of one (``_OpenItems``, "allocation in bulk")."""
     if budget_fen <= 0:
         return 0
-    payer = {"payer_type": payment.payer_type, "payer_id": payment.payer_id}
-    with_open_fees = LateFee.objects.filter(
-        bill__payer_type=payment.payer_type, bill__payer_id=payment.payer_id, status=ChargeStatus.OPEN
-    ).values("bill_id")
-    bills = list(
-        Bill.objects.select_for_update()
-        .filter(**payer)
-        .exclude(status=BillStatus.VOID)
-        .filter(Q(paid_fen__lt=F("total_fen")) | Q(id__in=with_open_fees))
-        .order_by("id")
+    job = _Job(
+        payer_type=str(payment.payer_type), payer_id=int(payment.payer_id), region=region, period=payment.period,
+        on=on, budget_fen=budget_fen, payment_id=payment.pk,
     )
-    if not bills:
-        return 0
-    open_fees: dict[int, list[LateFee]] = defaultdict(list)
-    for fee in LateFee.objects.select_for_update().filter(bill_id__in=[b.pk for b in bills], status=ChargeStatus.OPEN).order_by("id"):
-        open_fees[fee.bill_id].append(fee)
-    bills.sort(key=lambda b: (b.period != payment.period, b.period, _KIND_ORDER.get(b.kind, 9), b.pk))
-    now = timezone.now()
-    remaining = budget_fen
-    parts: list[Allocation] = []
-    for bill in bills:
-        if not remaining:
-            break
-        split = allocate_payment(amount_fen=remaining, open_items=[(bill.pk, max(0, bill.total_fen - bill.paid_fen))])
-        principal, remaining = split.allocated_fen, split.credit_fen
-        fees = list(open_fees.get(bill.pk, ()))
-        if principal:
-            parts.append(Allocation(payment=payment, bill=bill, amount_fen=principal, created_at=now))
-            bill.paid_fen += principal
-            bill.status = _bill_status(bill.paid_fen, bill.total_fen)
-            bill.updated_at = now
-            bill.save(update_fields=["paid_fen", "status", "updated_at"])
-            if payment.payer_type == PayerType.EMPLOYER and on > bill.due_date:
-                quote = late_fee_quote(
-                    terms=terms.get(region, bill.period), principal_fen=principal, due=bill.due_date, on=on
-                )
-                if quote.fee_fen > 0:
-                    fees.insert(
-                        0,
-                        LateFee.objects.create(
-                            bill=bill, payment=payment, principal_fen=principal, due_date=bill.due_date, paid_on=on,
-                            days=quote.days, daily_ppm=quote.daily_ppm, fee_fen=quote.fee_fen, created_at=now,
-                        ),
-                    )
-        if remaining and fees:
-            by_id = {f.pk: f for f in fees}
-            split = allocate_payment(amount_fen=remaining, open_items=[(f.pk, f.fee_fen - f.paid_fen) for f in fees])
-            remaining = split.credit_fen
-            for fee_id, part in split.parts:
-                fee = by_id[fee_id]
-                parts.append(Allocation(payment=payment, late_fee=fee, amount_fen=part, created_at=now))
-                fee.paid_fen += part
-                if fee.paid_fen >= fee.fee_fen:
-                    fee.status = ChargeStatus.PAID
-                fee.save(update_fields=["paid_fen", "status"])
-    Allocation.objects.bulk_create(parts)
-    used = budget_fen - remaining
+    items = _OpenItems({(job.payer_type, job.payer_id)}, terms=terms)
+    used = items.allocate(job)
+    items.write(timezone.now())
     if used:
         payment.allocated_fen += used
         payment.save(update_fields=["allocated_fen"])
     return used
+
+
+# --- allocation in bulk: the same rule for many payments at once (module doc, "In bulk") ------
+
+CHUNK_ROWS = 5_000  # about this many payments (or payers with credit) per chunk
+_ROWS_PER_STATEMENT = 500  # SQLite: rows per multi-row INSERT / UPDATE (≤ 12 parameters a row)
+_ARRAY_ROWS = 20_000  # PostgreSQL: rows per INSERT / UPDATE through unnest (one parameter a column)
+
+
+class _AnyOf(Lookup):
+    """``column = ANY(%s::bigint[])``: one array parameter for thousands of ids (ADR 0012),
+    which the planner matches against an index like a list of values."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs}::bigint[])", [*lhs_params, *rhs_params]
+
+
+def _among(column: str, ids) -> Q | _AnyOf:
+    """A filter on ``column`` being one of many ids: an array on PostgreSQL, a list of
+    values on SQLite."""
+    if connection.vendor == "postgresql":
+        return _AnyOf(F(column), list(ids))
+    return Q(**{f"{column}__in": list(ids)})
+
+
+def _per_payer_type(payers) -> list[tuple[Q, Q | _AnyOf]]:
+    """Filters on rows of these (payer type, payer id) pairs, one per payer type, so that
+    each query can use the payer index."""
+    return [
+        (Q(payer_type=kind), _among("payer_id", sorted(pid for k, pid in payers if k == kind)))
+        for kind in sorted({p[0] for p in payers})
+    ]
+
+
+@dataclass(eq=False, slots=True)
+class _Job:
+    """The money of one payment to allocate: a new payment (import) or what is left of an
+    earlier one (credit)."""
+
+    payer_type: str
+    payer_id: int
+    region: str
+    period: int | None
+    on: dt.date
+    budget_fen: int
+    payment_id: int | None = None  # None until a new payment is inserted
+    row: int | None = None  # the file row, for errors
+    clean: _Clean | None = None
+    used_fen: int = 0
+
+    def snapshot(self) -> tuple:
+        """A new payment's ``_SNAPSHOT`` values, as its row now holds them."""
+        c = self.clean
+        return (c.source.value, c.ref, PaymentKind.PAYMENT.value, self.payer_type, self.payer_id, c.amount_fen,
+                c.paid_on, c.period, self.used_fen, None)
+
+
+@dataclass(eq=False, slots=True)
+class _OpenBill:
+    id: int
+    period: int
+    kind: str
+    total_fen: int
+    paid_fen: int
+    status: str
+    due_date: dt.date
+    fees: list[_OpenFee] = field(default_factory=list)  # open when read or charged since, in id order
+    changed: bool = False
+
+
+@dataclass(eq=False, slots=True)
+class _OpenFee:
+    id: int | None  # None: charged in this chunk, not yet written
+    bill: _OpenBill
+    fee_fen: int
+    paid_fen: int
+    status: str
+    job: _Job | None = None  # new fees: the payment that was late
+    principal_fen: int = 0
+    days: int = 0
+    daily_ppm: int = 0
+    changed: bool = False
+
+
+class _OpenItems:
+    """The open bills and late fees of a chunk of payers, read and locked together (bills,
+    then late fees, per payer type and in id order, as ``_allocate`` locks a payer's),
+    allocated in memory and written back in bulk."""
+
+    def __init__(self, payers: set[tuple[str, int]], *, terms: _Terms) -> None:
+        self.terms = terms
+        self.parts: list[tuple[_Job, _OpenBill | None, _OpenFee | None, int]] = []
+        self.new_fees: list[_OpenFee] = []
+        self.bills: dict[tuple[str, int], list[_OpenBill]] = defaultdict(list)
+        if not payers:
+            return
+        by_id: dict[int, _OpenBill] = {}
+        open_fee = LateFee.objects.filter(bill_id=OuterRef("id"), status=ChargeStatus.OPEN)
+        for of_payers in _per_payer_type(payers):
+            for row in (
+                Bill.objects.select_for_update()
+                .filter(*of_payers)
+                .exclude(status=BillStatus.VOID)
+                .filter(Q(paid_fen__lt=F("total_fen")) | Exists(open_fee))
+                .order_by("id")
+                .values_list("id", "payer_type", "payer_id", "period", "kind", "total_fen", "paid_fen", "status", "due_date")
+            ):
+                bill = _OpenBill(
+                    id=row[0], period=row[3], kind=row[4], total_fen=row[5], paid_fen=row[6], status=row[7],
+                    due_date=row[8],
+                )
+                by_id[bill.id] = bill
+                self.bills[(row[1], row[2])].append(bill)
+        if not by_id:
+            return
+        for of_payers in _per_payer_type(payers):
+            for fee_id, bill_id, fee_fen, paid_fen in (
+                LateFee.objects.select_for_update()
+                .filter(status=ChargeStatus.OPEN, bill_id__in=Bill.objects.filter(*of_payers).values("id"))
+                .order_by("id")
+                .values_list("id", "bill_id", "fee_fen", "paid_fen")
+            ):
+                bill = by_id.get(bill_id)
+                if bill is not None:  # a void bill's fees are not the payer's open items
+                    bill.fees.append(
+                        _OpenFee(id=fee_id, bill=bill, fee_fen=fee_fen, paid_fen=paid_fen, status=ChargeStatus.OPEN)
+                    )
+
+    def allocate(self, job: _Job) -> int:
+        """``_allocate`` on the in-memory items: the same order, kernels and late-fee rule."""
+        if job.budget_fen <= 0:
+            return 0
+        bills = [
+            b for b in self.bills.get((job.payer_type, job.payer_id), ())
+            if b.status != BillStatus.VOID
+            and (b.paid_fen < b.total_fen or (b.fees and any(f.status == ChargeStatus.OPEN for f in b.fees)))
+        ]
+        bills.sort(key=lambda b: (b.period != job.period, b.period, _KIND_ORDER.get(b.kind, 9), b.id))
+        remaining = job.budget_fen
+        for bill in bills:
+            if not remaining:
+                break
+            split = allocate_payment(amount_fen=remaining, open_items=[(bill.id, max(0, bill.total_fen - bill.paid_fen))])
+            principal, remaining = split.allocated_fen, split.credit_fen
+            fees = [f for f in bill.fees if f.status == ChargeStatus.OPEN]
+            if principal:
+                self.parts.append((job, bill, None, principal))
+                bill.paid_fen += principal
+                bill.status = _bill_status(bill.paid_fen, bill.total_fen)
+                bill.changed = True
+                if job.payer_type == PayerType.EMPLOYER and job.on > bill.due_date:
+                    quote = late_fee_quote(
+                        terms=self.terms.get(job.region, bill.period), principal_fen=principal, due=bill.due_date,
+                        on=job.on,
+                    )
+                    if quote.fee_fen > 0:
+                        fee = _OpenFee(
+                            id=None, bill=bill, fee_fen=quote.fee_fen, paid_fen=0, status=ChargeStatus.OPEN, job=job,
+                            principal_fen=principal, days=quote.days, daily_ppm=quote.daily_ppm,
+                        )
+                        bill.fees.append(fee)
+                        self.new_fees.append(fee)
+                        fees.insert(0, fee)
+            if remaining and fees:
+                split = allocate_payment(
+                    amount_fen=remaining, open_items=[(i, f.fee_fen - f.paid_fen) for i, f in enumerate(fees)]
+                )
+                remaining = split.credit_fen
+                for i, part in split.parts:
+                    fee = fees[i]
+                    self.parts.append((job, None, fee, part))
+                    fee.paid_fen += part
+                    if fee.paid_fen >= fee.fee_fen:
+                        fee.status = ChargeStatus.PAID
+                    fee.changed = True
+        used = job.budget_fen - remaining
+        job.used_fen += used
+        return used
+
+    def write(self, now: dt.datetime) -> None:
+        """Late fees charged, allocations, bills and earlier late fees changed: multi-row
+        statements. The jobs' payments must have their ids by now."""
+        at = connection.ops.adapt_datetimefield_value(now)
+        day = connection.ops.adapt_datefield_value
+        if self.new_fees:
+            ids = {
+                (bill_id, payment_id): fee_id
+                for fee_id, bill_id, payment_id in _insert(
+                    LateFee,
+                    ("bill_id", "payment_id", "principal_fen", "due_date", "paid_on", "days", "daily_ppm", "fee_fen",
+                     "paid_fen", "status", "created_at"),
+                    [
+                        (f.bill.id, f.job.payment_id, f.principal_fen, day(f.bill.due_date), day(f.job.on), f.days,
+                         f.daily_ppm, f.fee_fen, f.paid_fen, f.status, at)
+                        for f in self.new_fees
+                    ],
+                    returning=("id", "bill_id", "payment_id"),
+                )
+            }
+            for fee in self.new_fees:
+                fee.id = ids[(fee.bill.id, fee.job.payment_id)]
+        _insert(
+            Allocation,
+            ("payment_id", "bill_id", "late_fee_id", "amount_fen", "created_at"),
+            [(job.payment_id, bill.id if bill else None, fee.id if fee else None, fen, at)
+             for job, bill, fee, fen in self.parts],
+        )
+        _update(
+            Bill, ("paid_fen", "status"),
+            [(b.id, b.paid_fen, b.status) for bills in self.bills.values() for b in bills if b.changed],
+            also={"updated_at": at},
+        )
+        _update(
+            LateFee, ("paid_fen", "status"),
+            [(f.id, f.paid_fen, f.status) for bills in self.bills.values() for b in bills for f in b.fees
+             if f.changed and f.job is None],
+        )
+
+
+def _insert(model, columns: tuple[str, ...], rows: list[tuple], *, returning: tuple[str, ...] = ()) -> list[tuple]:
+    """Insert ``rows`` (values of ``columns``) with a few statements; returns the
+    ``returning`` columns of the new rows, in no promised order. PostgreSQL: one array per
+    column through ``unnest`` (a value the same in every row goes once), as ADR 0012 asks
+    for big statements; SQLite: multi-row ``VALUES``."""
+    if not rows:
+        return []
+    qn = connection.ops.quote_name
+    into = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+    tail = f" RETURNING {', '.join(qn(c) for c in returning)}" if returning else ""
+    out: list[tuple] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for start in range(0, len(rows), _ARRAY_ROWS):
+                cols = list(zip(*rows[start:start + _ARRAY_ROWS], strict=True))
+                items, scalars, arrays, names = [], [], [], []
+                for i, (name, values) in enumerate(zip(columns, cols, strict=True)):
+                    kind = model._meta.get_field(name).db_type(connection)
+                    if i and all(v == values[0] for v in values):
+                        items.append(f"%s::{kind}")
+                        scalars.append(values[0])
+                    else:
+                        items.append(f"v.c{i}")
+                        names.append((f"c{i}", kind))
+                        arrays.append(list(values))
+                arrays_in = ", ".join(f"%s::{k}[]" for _, k in names)
+                select = f"SELECT {', '.join(items)} FROM unnest({arrays_in}) AS v({', '.join(n for n, _ in names)})"  # noqa: S608
+                cursor.execute(into + select + tail, [*scalars, *arrays])
+                if returning:
+                    out.extend(cursor.fetchall())
+            return out
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+            batch = rows[start:start + _ROWS_PER_STATEMENT]
+            cursor.execute(into + "VALUES " + ", ".join([one] * len(batch)) + tail, [v for r in batch for v in r])
+            if returning:
+                out.extend(cursor.fetchall())
+    return out
+
+
+def _update(model, columns: tuple[str, ...], rows: list[tuple], *, also: dict | None = None, add: bool = False) -> None:
+    """Set ``columns`` of the rows (id, value, …) by id, and the ``also`` values on all of
+    them, with a few ``UPDATE … FROM`` statements; with ``add`` the values are added to
+    the columns instead. PostgreSQL: arrays through ``unnest``; SQLite (≥ 3.33): ``VALUES``."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    extra = list((also or {}).items())
+    kinds = [model._meta.get_field(c).db_type(connection) for c in ("id", *columns)]
+    postgresql = connection.vendor == "postgresql"
+    names = ["id", *(f"c{i}" for i in range(len(columns)))] if postgresql else [
+        f"column{i + 1}" for i in range(len(columns) + 1)
+    ]
+    sets = ", ".join(
+        [f"{qn(c)} = {table}.{qn(c)} + v.{n}" if add else f"{qn(c)} = v.{n}" for c, n in zip(columns, names[1:], strict=True)]
+        + [f"{qn(c)} = %s" for c, _ in extra]
+    )
+    head = f"UPDATE {table} SET {sets} FROM "  # noqa: S608 - model identifiers
+    with connection.cursor() as cursor:
+        if postgresql:
+            for start in range(0, len(rows), _ARRAY_ROWS):
+                cols = [list(c) for c in zip(*rows[start:start + _ARRAY_ROWS], strict=True)]
+                cursor.execute(  # the ids twice: "= ANY" lets the planner fetch just these rows by index
+                    head + f"unnest({', '.join(f'%s::{k}[]' for k in kinds)}) AS v({', '.join(names)})"
+                    + f" WHERE {table}.{qn('id')} = v.id AND {table}.{qn('id')} = ANY(%s::bigint[])",
+                    [value for _, value in extra] + cols + [cols[0]],
+                )
+            return
+        casts = ["CAST(%s AS INTEGER)" if "int" in k.lower() else "CAST(%s AS TEXT)" for k in kinds]
+        one = "(" + ", ".join(casts) + ")"
+        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+            batch = rows[start:start + _ROWS_PER_STATEMENT]
+            cursor.execute(
+                head + f"(VALUES {', '.join([one] * len(batch))}) AS v WHERE {table}.{qn('id')} = v.column1",
+                [value for _, value in extra] + [v for r in batch for v in r],
+            )
 
 
 def _create_payment(c: _Clean, *, batch: str = "", recorded_by: str = "") -> Payment:
@@ -275,12 +557,20 @@ def _create_payment(c: _Clean, *, batch: str = "", recorded_by: str = "") -> Pay
         raise _duplicate() from None
 
 
+_SNAPSHOT = ("source", "external_ref", "kind", "payer_type", "payer_id", "amount_fen", "paid_on", "period",
+             "allocated_fen", "reverses_id")
+
+
 def _snapshot(p: Payment) -> dict:
-    return {
-        "source": p.source, "external_ref": p.external_ref, "kind": p.kind, "payer_type": p.payer_type,
-        "payer_id": p.payer_id, "amount_fen": p.amount_fen, "paid_on": p.paid_on.isoformat(),
-        "period": p.period, "allocated_fen": p.allocated_fen, "reverses": p.reverses_id,
-    }
+    return _snapshot_of([getattr(p, name) for name in _SNAPSHOT])
+
+
+def _snapshot_of(values) -> dict:
+    """What the audit keeps of a payment, from its ``_SNAPSHOT`` column values."""
+    snap = dict(zip(_SNAPSHOT, values, strict=True))
+    snap["paid_on"] = snap["paid_on"].isoformat()
+    snap["reverses"] = snap.pop("reverses_id")
+    return snap
 
 
 def _label(actor) -> str:
@@ -423,6 +713,77 @@ def bills_release_overpayment(*, period: int, run_id: int) -> dict[str, int]:
 
 
 @transaction.atomic
+def credits_apply_after_assessment(*, period: int, run_id: int) -> dict[str, int]:
+    """预缴/余额抵扣: apply the standing credit of every payer that has both unallocated money
+    (unreversed payments with ``allocated_fen < amount_fen``) and an open bill of this run
+    to its open items, as ``payer_credit_apply`` would, payer by payer: its payments oldest
+    first (paid on, id), each allocated under the one rule with the day its money arrived,
+    so no late fee arises on a bill not yet due when the money came. The payers are found
+    by one query; they are taken in chunks, their payments, bills and late fees locked in
+    that order (see "allocation in bulk"). Called by the assessment inside its finishing
+    transaction, after ``bills_release_overpayment``; a no-op when nobody has credit. A
+    rerun finds the credit used. Audited once with the totals."""
+    open_bill = (
+        Bill.objects.filter(
+            period=int(period), run_id=int(run_id), payer_type=OuterRef("payer_type"), payer_id=OuterRef("payer_id"),
+            paid_fen__lt=F("total_fen"),
+        )
+        .exclude(status=BillStatus.VOID)
+    )
+    undone = Payment.objects.filter(reverses_id=OuterRef("pk"))  # by index, only for payments with credit
+    payers = sorted(set(
+        Payment.objects.filter(kind=PaymentKind.PAYMENT, allocated_fen__lt=F("amount_fen"))
+        .filter(~Exists(undone), Exists(open_bill))
+        .values_list("payer_type", "payer_id")
+    ))
+    terms = _Terms()
+    applied: dict[int, int] = {}
+    for start in range(0, len(payers), CHUNK_ROWS):
+        applied.update(_credit_apply_chunk(payers[start:start + CHUNK_ROWS], terms=terms))
+    totals = {"payers": len(payers), "payments": len(applied), "applied_fen": sum(applied.values())}
+    if totals["applied_fen"]:
+        audit_record(
+            action="payment.credit_apply_after_assessment", object_type="assessment_run", object_id=int(run_id),
+            after={"period": int(period), **totals},
+        )
+    return totals
+
+
+def _credit_apply_chunk(payers: list[tuple[str, int]], *, terms: _Terms) -> dict[int, int]:
+    """``_credit_apply`` for a chunk of payers at once; {payment id: fen used}."""
+    rows = [
+        row
+        for of_payers in _per_payer_type(payers)
+        for row in Payment.objects.select_for_update()
+        .filter(*of_payers, kind=PaymentKind.PAYMENT, allocated_fen__lt=F("amount_fen"))
+        .order_by("id")
+        .values_list("id", "payer_type", "payer_id", "amount_fen", "allocated_fen", "paid_on", "period")
+    ]
+    undone = set(  # reversed, also while we waited for the lock
+        Payment.objects.filter(_among("reverses_id", [r[0] for r in rows]), kind=PaymentKind.REVERSAL)
+        .values_list("reverses_id", flat=True)
+    )
+    regions = {
+        PayerType.EMPLOYER.value: sources.employer_regions(pid for k, pid in payers if k == PayerType.EMPLOYER),
+        PayerType.PERSON.value: sources.person_regions(pid for k, pid in payers if k == PayerType.PERSON),
+    }
+    jobs = [
+        _Job(payer_type=kind, payer_id=pid, region=regions[kind].get(pid, ""), period=period, on=paid_on,
+             budget_fen=amount - allocated, payment_id=pk)
+        for pk, kind, pid, amount, allocated, paid_on, period in rows
+        if pk not in undone
+    ]
+    jobs.sort(key=lambda j: (j.payer_type, j.payer_id, j.on, j.payment_id))
+    items = _OpenItems({(j.payer_type, j.payer_id) for j in jobs}, terms=terms)
+    for job in jobs:
+        items.allocate(job)
+    items.write(timezone.now())
+    used = [(j.payment_id, j.used_fen) for j in jobs if j.used_fen]
+    _update(Payment, ("allocated_fen",), used, add=True)
+    return dict(used)
+
+
+@transaction.atomic
 def payment_reverse(*, actor, payment_id: int, external_ref: str, reason: str) -> Payment:
     """冲正: undo a payment exactly (module doc)."""
     try:
@@ -554,6 +915,7 @@ COLUMNS = {
 REQUIRED = ("external_ref", "payer", "amount", "paid_on")
 _HEADER = {name.lower(): key for key, names in COLUMNS.items() for name in names}
 _ID_SHAPE = re.compile(r"\d{17}[\dXx]|\d{15}")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 but tab, CR, LF; DEL; C1
 
 
 def _file_error(zh: str, en: str, *, field: str = "file", row: int | None = None) -> ContributionError:
@@ -589,22 +951,27 @@ def _decode(data: bytes) -> str:
             "无法识别文件编码；请使用 UTF-8 或 GBK（GB18030）编码的 CSV",
             "unknown encoding: use a CSV in UTF-8 or GBK (GB18030)",
         ) from None
-    if any((ord(ch) < 32 and ch not in "\t\r\n") or 0x7F <= ord(ch) < 0xA0 for ch in text):
+    if _CONTROL.search(text):
         raise _file_error("文件含有控制字符，不是文本文件", "the file contains control characters: not a text file")
     return text
 
 
-def _payer_lookup(text: str) -> tuple[PayerType, int] | None:
-    value = text.strip().upper()
-    if _ID_SHAPE.fullmatch(value):
-        person = sources.person_id_by_id_number(value)
-        if person is not None:
-            return PayerType.PERSON, person
-    if len(value) == 18:
-        employer = sources.employer_id_by_uscc(value)
-        if employer is not None:
-            return PayerType.EMPLOYER, employer
-    return None
+def _payers_resolve(texts: set[str]) -> dict[str, tuple[PayerType, int, str] | None]:
+    """The file's payers, looked up together: {text: (payer type, id, region) or None}. An
+    ID-number shape that finds a person is the person; otherwise 18 characters may be an
+    employer's USCC."""
+    values = {text: text.strip().upper() for text in texts}
+    persons = sources.persons_by_id_numbers({v for v in values.values() if _ID_SHAPE.fullmatch(v)})
+    employers = sources.employers_by_usccs({v for v in values.values() if v not in persons and len(v) == 18})
+    found: dict[str, tuple[PayerType, int, str] | None] = {}
+    for text, value in values.items():
+        if value in persons:
+            found[text] = (PayerType.PERSON, *persons[value])
+        elif value in employers:
+            found[text] = (PayerType.EMPLOYER, *employers[value])
+        else:
+            found[text] = None
+    return found
 
 
 def _parse_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[ContributionError]]:
@@ -659,9 +1026,7 @@ def _clean_row(values: dict[str, str], *, source: PaymentSource, today: dt.date,
     payer_text = values.get("payer", "")
     if not payer_text:
         raise ContributionError(field="payer", zh="缴费主体不能为空", en="the payer is required")
-    if payer_text not in payers:
-        payers[payer_text] = _payer_lookup(payer_text)
-    found = payers[payer_text]
+    found = payers.get(payer_text)
     if found is None:
         raise ContributionError(
             field="payer", zh="缴费主体未登记（统一社会信用代码或身份证号）",
@@ -671,8 +1036,7 @@ def _clean_row(values: dict[str, str], *, source: PaymentSource, today: dt.date,
         raise ContributionError(field="amount", zh="金额不能为空", en="the amount is required")
     if not values.get("paid_on"):
         raise ContributionError(field="paid_on", zh="缴款日期不能为空", en="the payment date is required")
-    payer_type, payer_id = found
-    region = sources.employer_region(payer_id) if payer_type == PayerType.EMPLOYER else sources.person_region(payer_id)
+    payer_type, payer_id, region = found
     return _Clean(
         source=source, ref=ref, payer_type=payer_type, payer_id=payer_id, region=region or "",
         amount_fen=_positive_fen(values.get("amount")), paid_on=_paid_on(values.get("paid_on"), today=today),
@@ -689,7 +1053,8 @@ def payments_import_csv(*, actor, data: bytes, source: str, filename: str = "") 
     except ContributionError as exc:
         return ImportResult(ok=False, errors=[exc])
     today = timezone.localdate()
-    payers: dict[str, tuple[PayerType, int] | None] = {}
+    payers = _payers_resolve({values["payer"] for _, values in rows if values.get("payer")})
+    may_write: dict[str, bool] = {}
     cleaned: list[tuple[int, _Clean]] = []
     first_row: dict[str, int] = {}
     for number, values in rows:
@@ -705,13 +1070,16 @@ def payments_import_csv(*, actor, data: bytes, source: str, filename: str = "") 
                 en=f"row {number}: duplicate payment record (same reference as row {earlier})",
             ))
             continue
-        if not is_system(actor) and grant_for(actor, Perm.CONTRIBUTION_WRITE, c.region) is None:
+        if c.region not in may_write:
+            may_write[c.region] = is_system(actor) or grant_for(actor, Perm.CONTRIBUTION_WRITE, c.region) is not None
+        if not may_write[c.region]:
             errors.append(ContributionError(
                 field="payer", row=number, zh=f"第{number}行：您的岗位无权登记该缴费主体的缴款",
                 en=f"row {number}: your post may not record payments for this payer",
             ))
             continue
         cleaned.append((number, c))
+    del rows, first_row
     refs = [c.ref for _, c in cleaned]
     existing: set[str] = set()
     for start in range(0, len(refs), 1000):
@@ -732,14 +1100,24 @@ def payments_import_csv(*, actor, data: bytes, source: str, filename: str = "") 
     post = _post(grant)
     terms = _Terms()
     total = allocated = 0
-    current = None
+    recorded: list[_Job] = []
     try:
-        with transaction.atomic(), audit_batch():
-            for number, c in cleaned:
-                current = number
-                payment = _record(c, actor=actor, post=post, terms=terms, batch=batch)
-                total += payment.amount_fen
-                allocated += payment.allocated_fen
+        with transaction.atomic():
+            for rows in _payer_chunks(cleaned):
+                for job in _import_chunk(rows, batch=batch, label=_label(actor), terms=terms):
+                    recorded.append(job)
+                    total += job.budget_fen
+                    allocated += job.used_fen
+            # One entry per payment as the row-by-row import wrote them (in file order), then
+            # the file's: after the allocation, so the chain head is locked only at the end.
+            recorded.sort(key=lambda j: j.row)
+            for start in range(0, len(recorded), CHUNK_ROWS):
+                with audit_batch():
+                    for job in recorded[start:start + CHUNK_ROWS]:
+                        audit_record(
+                            action="payment.record", object_type="payment", object_id=job.payment_id,
+                            after=_snapshot_of(job.snapshot()), actor=actor, post=post,
+                        )
             audit_record(
                 action="payment.import", object_type="payment_batch", object_id=batch,
                 after={"file": str(filename)[:120], "sha256": digest, "source": kind.value, "rows": len(cleaned),
@@ -747,8 +1125,65 @@ def payments_import_csv(*, actor, data: bytes, source: str, filename: str = "") 
                 actor=actor, post=post,
             )
     except ContributionError as exc:
-        return ImportResult(ok=False, errors=[_row_error(exc, current) if current else exc])
+        return ImportResult(ok=False, errors=[exc])
     return ImportResult(ok=True, processed=len(cleaned), batch=batch, total_fen=total, allocated_fen=allocated)
+
+
+def _payer_chunks(cleaned: list[tuple[int, _Clean]]):
+    """The rows in chunks of about CHUNK_ROWS, each payer's rows all in one chunk (so its
+    bills are read and written once), each chunk in file order."""
+    by_payer: dict[tuple[str, int], list[tuple[int, _Clean]]] = defaultdict(list)
+    for number, c in cleaned:
+        by_payer[(c.payer_type, c.payer_id)].append((number, c))
+    chunk: list[tuple[int, _Clean]] = []
+    for rows in by_payer.values():
+        chunk.extend(rows)
+        if len(chunk) >= CHUNK_ROWS:
+            yield sorted(chunk, key=lambda r: r[0])
+            chunk = []
+    if chunk:
+        yield sorted(chunk, key=lambda r: r[0])
+
+
+def _import_chunk(rows: list[tuple[int, _Clean]], *, batch: str, label: str, terms: _Terms) -> list[_Job]:
+    """Record and allocate one chunk of a file's rows in file order (see "allocation in bulk")."""
+    jobs = [
+        _Job(payer_type=c.payer_type.value, payer_id=c.payer_id, region=c.region, period=c.period, on=c.paid_on,
+             budget_fen=c.amount_fen, row=number, clean=c)
+        for number, c in rows
+    ]
+    items = _OpenItems({(j.payer_type, j.payer_id) for j in jobs}, terms=terms)
+    for job in jobs:
+        try:
+            items.allocate(job)
+        except ContributionError as exc:
+            raise _row_error(exc, job.row) from None
+    now = timezone.now()
+    at = connection.ops.adapt_datetimefield_value(now)
+    try:
+        with transaction.atomic():
+            inserted = _insert(
+                Payment,
+                ("source", "external_ref", "kind", "payer_type", "payer_id", "amount_fen", "paid_on", "period",
+                 "allocated_fen", "import_batch", "received_at", "recorded_by"),
+                [
+                    (j.clean.source.value, j.clean.ref, PaymentKind.PAYMENT.value, j.payer_type, j.payer_id, j.budget_fen,
+                     connection.ops.adapt_datefield_value(j.on), j.period, j.used_fen, batch, at, label)
+                    for j in jobs
+                ],
+                returning=("id", "external_ref"),
+            )
+    except IntegrityError:  # recorded meanwhile by someone else (checked before, not locked)
+        source = jobs[0].clean.source
+        taken = set(Payment.objects.filter(source=source, external_ref__in=[j.clean.ref for j in jobs])
+                    .values_list("external_ref", flat=True))
+        row = next((j.row for j in jobs if j.clean.ref in taken), None)
+        raise _row_error(_duplicate(), row) if row else _duplicate() from None
+    ids = {ref: pk for pk, ref in inserted}
+    for job in jobs:
+        job.payment_id = ids[job.clean.ref]
+    items.write(now)
+    return jobs
 
 
 __all__ = [

@@ -7,12 +7,16 @@ register's models (import-linter) and the register stays the only writer of its 
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Max, Min
 
+from shebao.kernel.crypto import blind_index
 from shebao.register.models import Employer, Employment, Enrolment, Person
+from shebao.register.rules.validation import normalise_id_for_lookup
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,16 @@ def person_region(person_id: int) -> str | None:
     return Person.objects.filter(pk=person_id).values_list("region_code", flat=True).first()
 
 
+def employer_regions(employer_ids: Iterable[int]) -> dict[int, str]:
+    """``employer_region`` for many employers at once: {id: region code} of those found."""
+    return dict(Employer.objects.filter(pk__in=list(employer_ids)).values_list("id", "region_code"))
+
+
+def person_regions(person_ids: Iterable[int]) -> dict[int, str]:
+    """``person_region`` for many persons at once: {id: region code} of those found."""
+    return dict(Person.objects.filter(pk__in=list(person_ids)).values_list("id", "region_code"))
+
+
 def employee_ids_since(*, employer_id: int, since) -> set[int]:
     """Persons employed by the employer at any time on or after ``since`` (a date)."""
     rows = Employment.objects.filter(employer_id=employer_id).filter(
@@ -76,6 +90,45 @@ def person_id_by_id_number(id_number: str) -> int | None:
 
     person = person_by_id_number(id_number=id_number)
     return person.pk if person is not None else None
+
+
+def employers_by_usccs(usccs: Iterable[str], *, chunk: int = 2000) -> dict[str, tuple[int, str]]:
+    """``employer_id_by_uscc`` and ``employer_region`` for many codes at once (a collection
+    file's payers): {code as given: (employer id, region code)} for the codes found."""
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for code in usccs:
+        wanted[str(code).strip().upper()].append(code)
+    keys = list(wanted)
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(keys), chunk):
+        for uscc, pk, region in Employer.objects.filter(uscc__in=keys[start:start + chunk]).values_list(
+            "uscc", "id", "region_code"
+        ):
+            for code in wanted[uscc]:
+                found[code] = (pk, region)
+    return found
+
+
+def persons_by_id_numbers(id_numbers: Iterable[str], *, chunk: int = 2000) -> dict[str, tuple[int, str]]:
+    """``person_id_by_id_number`` and ``person_region`` for many numbers at once (a
+    collection file's payers): {number as given: (person id, region code)} for the numbers
+    that find a person. Same look-up (normalised, blind index), one query per chunk."""
+    from shebao.register.selectors import ID_BLIND_PURPOSE
+
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for number in id_numbers:
+        normal = normalise_id_for_lookup(number)
+        if normal is not None:
+            wanted[blind_index(normal, purpose=ID_BLIND_PURPOSE)].append(number)
+    keys = list(wanted)
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(keys), chunk):
+        for blind, pk, region in Person.objects.filter(id_blind__in=keys[start:start + chunk]).values_list(
+            "id_blind", "id", "region_code"
+        ):
+            for number in wanted[blind]:
+                found[number] = (pk, region)
+    return found
 
 
 def employment_covers(*, person_id: int, employer_id: int | None, first_day, last_day) -> bool:

@@ -7,6 +7,7 @@ concurrent payments (PostgreSQL) and the no-cent-lost property."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 
 import pytest
@@ -25,6 +26,8 @@ from shebao.contributions.codes import BillStatus, ChargeStatus
 from shebao.contributions.collection import payment_record, payment_reverse, payments_import_csv
 from shebao.contributions.models import Allocation, Bill, ContributionLine, LateFee, Payment
 from shebao.contributions.services import ContributionError
+from shebao.kernel.audit import audit_verify_database
+from shebao.kernel.models import AuditEntry
 from shebao.register import services as register
 from shebao.register.access import SYSTEM_ACTOR
 from tests.contributions.conftest import CHAOYANG, PERIOD, make_person_direct, new_id
@@ -87,22 +90,34 @@ def test_partial_payment_leaves_the_bill_partial(employer, billed):
     assert not LateFee.objects.exists()
 
 
-def test_over_payment_is_held_as_credit_and_applied_to_the_next_bill(system, employer, billed, assess):
+def test_over_payment_is_held_as_credit_and_applied_to_the_next_bill_by_the_assessment(system, employer, billed, assess):
     billed(1)
     payment = _pay(employer, "5000", dt.date(2026, 2, 10), "B-1")
     assert payment.allocated_fen == PER_PERSON
     assert collection.payer_credit_fen(payer_type="employer", payer_id=employer.pk) == 500_000 - PER_PERSON
     services.monthly_declare(actor=system, employer_id=employer.pk, period=202602)
-    assess(period=202602)
-    applied = collection.payer_credit_apply(actor=system, payer_type="employer", payer_id=employer.pk)
-    assert applied == 500_000 - PER_PERSON
+    run = assess(period=202602)  # applies the standing credit to the new bill (预缴抵扣)
     nxt = _bill(employer, 202602)
     assert (nxt.paid_fen, nxt.status) == (500_000 - PER_PERSON, BillStatus.PARTIAL)
     payment.refresh_from_db()
     assert payment.allocated_fen == payment.amount_fen
     assert collection.payer_credit_fen(payer_type="employer", payer_id=employer.pk) == 0
     assert not LateFee.objects.exists()  # the money was there before the new bill fell due
+    entry = AuditEntry.objects.get(action="payment.credit_apply_after_assessment")
+    assert (entry.object_type, entry.object_id) == ("assessment_run", str(run.pk))
+    assert json.loads(entry.after) == {"period": 202602, "payers": 1, "payments": 1, "applied_fen": 500_000 - PER_PERSON}
     assert collection.payer_credit_apply(actor=system, payer_type="employer", payer_id=employer.pk) == 0
+    _check_books(employer)
+
+
+def test_payer_credit_apply_settles_bills_opened_since(system, employer, billed):
+    billed(1)
+    _pay(employer, "5000", dt.date(2026, 2, 10), "B-1")
+    (later,) = _make_bills(employer, [100_000], due=dt.date(2026, 12, 31))  # not made by an assessment
+    applied = collection.payer_credit_apply(actor=system, payer_type="employer", payer_id=employer.pk)
+    assert applied == 500_000 - PER_PERSON == Bill.objects.get(pk=later.pk).paid_fen
+    assert collection.payer_credit_apply(actor=system, payer_type="employer", payer_id=employer.pk) == 0
+    assert AuditEntry.objects.filter(action="payment.credit_apply").count() == 1
 
 
 def test_t15_late_fee_on_the_principal_part_paid_30_days_late(employer, billed):
@@ -388,24 +403,24 @@ def test_import_command(system, employer, billed, tmp_path):
 # --- concurrency (PostgreSQL) and the money property -----------------------------------------
 
 
-def _make_bills(employer, totals: list[int], due: dt.date) -> list[Bill]:
+def _make_bills(payer, totals: list[int], due: dt.date, *, payer_type: str = "employer", first: int = 202401) -> list[Bill]:
     now = timezone.now()
     return [
         Bill.objects.create(
-            period=202401 + i, payer_type="employer", payer_id=employer.pk, kind="normal", region_code=CHAOYANG,
+            period=first + i, payer_type=payer_type, payer_id=payer.pk, kind="normal", region_code=CHAOYANG,
             employer_fen=total, individual_fen=0, total_fen=total, lines=1, due_date=due, run_id=0, updated_at=now,
         )
         for i, total in enumerate(totals)
     ]
 
 
-def _check_books(employer) -> None:
+def _check_books(employer=None) -> None:
     """Every cent accounted for: allocations + credit = money received net of reversals."""
     for payment in Payment.objects.all():
         parts = Allocation.objects.filter(payment=payment).aggregate(s=Sum("amount_fen"))["s"] or 0
         assert parts == payment.allocated_fen
-    for bill in Bill.objects.filter(payer_id=employer.pk):
-        assert 0 <= bill.paid_fen <= bill.total_fen
+    for bill in Bill.objects.all():
+        assert 0 <= bill.paid_fen <= max(bill.total_fen, 0)
         assert bill.paid_fen == (Allocation.objects.filter(bill=bill).aggregate(s=Sum("amount_fen"))["s"] or 0)
     for fee in LateFee.objects.all():
         assert 0 <= fee.paid_fen <= fee.fee_fen
@@ -413,9 +428,10 @@ def _check_books(employer) -> None:
     received = Payment.objects.filter(kind="payment").aggregate(s=Sum("amount_fen"))["s"] or 0
     undone = Payment.objects.filter(kind="reversal").aggregate(s=Sum("amount_fen"))["s"] or 0
     allocated = Allocation.objects.aggregate(s=Sum("amount_fen"))["s"] or 0
-    credit = collection.payer_credit_fen(payer_type="employer", payer_id=employer.pk)
-    assert credit >= 0
-    assert allocated + credit == received - undone
+    payers = set(Payment.objects.values_list("payer_type", "payer_id"))
+    credits = [collection.payer_credit_fen(payer_type=t, payer_id=i) for t, i in payers]
+    assert all(c >= 0 for c in credits)
+    assert allocated + sum(credits) == received - undone
 
 
 _payments = st.lists(
@@ -479,6 +495,46 @@ def test_concurrent_payments_never_over_allocate(system, employer, params):
     _check_books(employer)
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_an_import_and_a_payment_at_once_never_over_allocate(system, employer, params):
+    """The import locks the bills of its chunk's payers as payment_record locks a payer's."""
+    bills = _make_bills(employer, [300_000, 200_000], due=dt.date(2026, 12, 31))
+    total = sum(b.total_fen for b in bills)
+    data = f"external_ref,payer,amount,paid_on\nI-1,{employer.uscc},{total / 100:.2f},2026-02-01\n".encode()
+    barrier = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def run(work) -> None:
+        try:
+            barrier.wait(timeout=10)
+            work()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    def import_file() -> None:
+        assert payments_import_csv(actor=SYSTEM_ACTOR, data=data, source="bank").ok
+
+    def pay() -> None:
+        payment_record(actor=SYSTEM_ACTOR, source="bank", external_ref="C-1", payer_type="employer",
+                       payer_id=employer.pk, amount=f"{total / 100:.2f}", paid_on=dt.date(2026, 2, 1))
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in (import_file, pay)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    for bill in bills:
+        bill.refresh_from_db()
+        assert bill.paid_fen == bill.total_fen and bill.status == BillStatus.PAID
+    assert sorted(Payment.objects.values_list("allocated_fen", flat=True)) == [0, total]
+    _check_books()
+
+
 # --- a correction lowers a bill that was already paid ---------------------------------------
 
 
@@ -511,3 +567,367 @@ def test_rerun_below_what_was_paid_gives_the_excess_back_as_credit_and_applies_i
     assert net == payment.amount_fen  # no cent created or lost
     assert Allocation.objects.filter(payment=payment, amount_fen__lt=0).count() == 1
     assert collection.payer_credit_fen(payer_type="employer", payer_id=employer.pk) == 0
+
+
+# --- the bulk import allocates exactly as payment_record does row by row -----------------------
+
+
+@pytest.fixture
+def payers(system, employer, other_employer, params):
+    """Two employers (朝阳 and 黄浦, each region its own late-fee terms) and a flexible worker,
+    each with the text a collection file names it by."""
+    person, number = _person_with_number(system)
+    return [("employer", employer, employer.uscc), ("employer", other_employer, other_employer.uscc.lower()),
+            ("person", person, f" {number} ")]
+
+
+def _open_books(payers) -> None:
+    """Bills of 2024-01 … 2024-03 per payer, due long ago (late payments are charged), one
+    of them with a late fee left open by an earlier payment."""
+    for i, (kind, payer, _) in enumerate(payers):
+        _make_bills(payer, [300_000 + 1_000 * i, 250_000, 480_000], due=dt.date(2025, 12, 15), payer_type=kind)
+    kind, employer, _ = payers[0]
+    payment_record(actor=SYSTEM_ACTOR, source="counter", external_ref="EARLIER", payer_type=kind, payer_id=employer.pk,
+                   amount="3000", paid_on=dt.date(2026, 1, 20))
+    assert LateFee.objects.filter(status=ChargeStatus.OPEN).count() == 1
+
+
+def _books() -> dict:
+    """Payments, allocations, late fees and bills, by what identifies them in both paths."""
+    ref = dict(Payment.objects.values_list("id", "external_ref"))
+    fees = {f.pk: (f.bill_id, ref.get(f.payment_id)) for f in LateFee.objects.all()}
+    parts: dict[str, list] = {}  # each payment's parts, in the order they were made
+    for a in Allocation.objects.order_by("id"):
+        parts.setdefault(ref[a.payment_id], []).append((a.bill_id, fees.get(a.late_fee_id), a.amount_fen))
+    return {
+        "payments": {
+            p.external_ref: (p.source, p.kind, p.payer_type, p.payer_id, p.amount_fen, p.paid_on, p.period, p.allocated_fen)
+            for p in Payment.objects.all()
+        },
+        "allocations": parts,
+        "late_fees": sorted(
+            (fees[f.pk], f.principal_fen, f.due_date, f.paid_on, f.days, f.daily_ppm, f.fee_fen, f.paid_fen, f.status)
+            for f in LateFee.objects.all()
+        ),
+        "bills": list(Bill.objects.order_by("id").values_list("id", "paid_fen", "status")),
+    }
+
+
+def _both_ways(system, payers, rows: list[tuple[int, int, dt.date, int | None]]) -> tuple[dict, dict]:
+    """The same rows (payer index, fen, paid on, named period) imported as one file, and
+    recorded one by one with payment_record, each on the same starting books (rolled back)."""
+    lines = ["流水号,缴费主体,金额,缴款日期,所属期"]
+    for n, (who, fen, day, period) in enumerate(rows):
+        lines.append(f"BK-{n},{payers[who][2]},{fen / 100:.2f},{day:%Y%m%d},{period or ''}")
+    data = ("\n".join(lines) + "\n").encode()
+    with transaction.atomic():
+        result = payments_import_csv(actor=system, data=data, source="bank", filename="both.csv")
+        assert result.ok, [e.message_en for e in result.errors]
+        assert (result.processed, result.total_fen) == (len(rows), sum(r[1] for r in rows))
+        _check_books()
+        bulk = _books()
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        for n, (who, fen, day, period) in enumerate(rows):
+            kind, payer, _ = payers[who]
+            payment_record(actor=system, source="bank", external_ref=f"BK-{n}", payer_type=kind, payer_id=payer.pk,
+                           amount=f"{fen / 100:.2f}", paid_on=day, period=period)
+        one_by_one = _books()
+        transaction.set_rollback(True)
+    return bulk, one_by_one
+
+
+@pytest.mark.parametrize("chunk", [2, collection.CHUNK_ROWS], ids=["chunk-per-payer", "one-chunk"])
+def test_import_allocates_as_payment_record_does_row_by_row(system, payers, monkeypatch, chunk):
+    monkeypatch.setattr(collection, "CHUNK_ROWS", chunk)
+    _open_books(payers)
+    rows = [
+        (0, 100_000, dt.date(2025, 12, 10), None),  # on time, partial: settles part of 2024-01
+        (1, 2_000_000, dt.date(2026, 1, 5), None),  # late, over: every bill, their late fees, credit
+        (2, 300_000, dt.date(2026, 3, 1), 202403),  # person, late, names a period: no late fee ever
+        (0, 500_000, dt.date(2026, 2, 14), 202403),  # late, names 2024-03 first: its fee settled from it
+        (2, 900_000, dt.date(2026, 3, 2), None),  # person again: the rest, credit
+        (0, 151_000, dt.date(2026, 4, 1), None),  # the rest of the principal, part of its fee: fees left open
+        (1, 500, dt.date(2026, 4, 2), None),  # nothing open any more: all credit
+    ]
+    bulk, one_by_one = _both_ways(system, payers, rows)
+    assert bulk == one_by_one
+    assert len(bulk["late_fees"]) >= 4 and any(f[-1] == ChargeStatus.OPEN for f in bulk["late_fees"])
+    assert {p[2] for p in bulk["payments"].values()} == {"employer", "person"}
+    assert all(fee is None for _, fee, _ in bulk["allocations"]["BK-2"] + bulk["allocations"]["BK-4"])  # a person
+
+
+_rows = st.lists(
+    st.tuples(
+        st.integers(0, 2),
+        st.integers(1, 900_000),
+        st.dates(dt.date(2025, 11, 1), dt.date(2026, 6, 30)),
+        st.sampled_from([None, None, 202401, 202402, 202403]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=_rows, chunk=st.sampled_from([1, 3, 5000]))
+def test_property_import_equals_payment_record_row_by_row(system, payers, rows, chunk):
+    with transaction.atomic():
+        _open_books(payers)
+        original = collection.CHUNK_ROWS
+        collection.CHUNK_ROWS = chunk
+        try:
+            bulk, one_by_one = _both_ways(system, payers, rows)
+        finally:
+            collection.CHUNK_ROWS = original
+        assert bulk == one_by_one
+        transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize("chunk", [1, collection.CHUNK_ROWS], ids=["chunk-per-payer", "one-chunk"])
+def test_import_audits_each_payment_in_file_order_and_the_file(system, payers, monkeypatch, chunk):
+    monkeypatch.setattr(collection, "CHUNK_ROWS", chunk)
+    _open_books(payers)
+    before = AuditEntry.objects.count()
+    text = "external_ref,payer,amount,paid_on\n" + "".join(
+        f"A-{n},{payers[n % 3][2]},{100 + n},2026-02-0{n + 1}\n" for n in range(5)
+    )
+    result = payments_import_csv(actor=system, data=text.encode(), source="tax", filename="a.csv")
+    assert result.ok, result.errors
+    entries = list(AuditEntry.objects.filter(seq__gt=before).order_by("seq"))
+    assert [e.action for e in entries] == ["payment.record"] * 5 + ["payment.import"]
+    paid = {p.external_ref: p for p in Payment.objects.filter(import_batch=result.batch)}
+    for n, entry in enumerate(entries[:5]):
+        after = json.loads(entry.after)
+        payment = paid[f"A-{n}"]
+        assert int(entry.object_id) == payment.pk
+        assert after == {
+            "source": "tax", "external_ref": f"A-{n}", "kind": "payment", "payer_type": payment.payer_type,
+            "payer_id": payment.payer_id, "amount_fen": (100 + n) * 100, "paid_on": f"2026-02-0{n + 1}", "period": None,
+            "allocated_fen": payment.allocated_fen, "reverses": None,
+        }
+    assert json.loads(entries[-1].after)["rows"] == 5
+    assert audit_verify_database()[1] is None
+
+
+def test_import_failing_in_a_later_chunk_writes_nothing(system, payers, monkeypatch):
+    """All or nothing also when the failure comes after earlier chunks were written."""
+    _open_books(payers)
+    before = (_books(), AuditEntry.objects.count())
+    monkeypatch.setattr(collection, "CHUNK_ROWS", 1)
+    real = collection._Terms.get
+    calls = []
+
+    def failing(self, region, period):
+        calls.append(region)
+        if len(calls) > 1:
+            raise ContributionError(field="parameters", zh="滞纳金参数缺失", en="late-fee parameters missing")
+        return real(self, region, period)
+
+    monkeypatch.setattr(collection._Terms, "get", failing)
+    text = "external_ref,payer,amount,paid_on\n" + "".join(
+        f"F-{n},{payers[0][2]},{100 * (n + 1)},2026-03-0{n + 1}\n" for n in range(3)
+    )
+    result = payments_import_csv(actor=system, data=text.encode(), source="bank")
+    assert not result.ok
+    assert [(e.row, e.field) for e in result.errors] == [(3, "parameters")]
+    assert result.errors[0].message_zh.startswith("第3行：")
+    assert (_books(), AuditEntry.objects.count()) == before
+
+
+def test_import_refuses_a_reference_recorded_meanwhile_and_writes_nothing(system, payers, monkeypatch):
+    """A payment recorded by someone else between the check and the insert: the unique
+    reference refuses the file, naming the row."""
+    _open_books(payers)
+    real = collection._OpenItems.__init__
+
+    def meanwhile(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        kind, employer, _ = payers[0]
+        Payment.objects.create(
+            source="bank", external_ref="M-2", payer_type=kind, payer_id=employer.pk, amount_fen=1, paid_on=dt.date(2026, 1, 1),
+            received_at=timezone.now(),
+        )
+
+    monkeypatch.setattr(collection._OpenItems, "__init__", meanwhile)
+    text = f"external_ref,payer,amount,paid_on\nM-1,{payers[0][2]},100,2026-02-01\nM-2,{payers[1][2]},100,2026-02-01\n"
+    before = Payment.objects.count()
+    with transaction.atomic():
+        result = payments_import_csv(actor=system, data=text.encode(), source="bank")
+        assert not result.ok
+        assert [(e.row, e.field) for e in result.errors] == [(3, "external_ref")]
+        assert "重复的缴款记录" in result.errors[0].message_zh
+        transaction.set_rollback(True)
+    assert Payment.objects.count() == before and not Payment.objects.filter(external_ref__startswith="M-").exists()
+
+
+def test_import_finds_payers_by_id_number_or_uscc_as_typed(system, payers):
+    _open_books(payers)
+    (_, employer, uscc), (_, other, _), (_, person, number) = payers
+    text = (
+        "external_ref,payer,amount,paid_on\n"
+        f"T-1,{uscc.lower()},1,2026-02-01\nT-2,{other.uscc},1,2026-02-01\n"
+        f"T-3,{number.strip().lower()},1,2026-02-01\nT-4,{new_id(CHAOYANG, dt.date(1970, 1, 1))},1,2026-02-01\n"
+    )
+    result = payments_import_csv(actor=system, data=text.encode(), source="bank")
+    assert not result.ok and [(e.row, e.field) for e in result.errors] == [(5, "payer")]
+    result = payments_import_csv(actor=system, data=text.rsplit("T-4", 1)[0].encode(), source="bank")
+    assert result.ok, result.errors
+    assert dict(Payment.objects.filter(import_batch=result.batch).values_list("external_ref", "payer_id")) == {
+        "T-1": employer.pk, "T-2": other.pk, "T-3": person.pk,
+    }
+
+
+# --- credit applied by the assessment (预缴/余额抵扣) -------------------------------------------
+
+
+def test_credit_pays_the_next_bill_in_full_and_a_rerun_applies_nothing_twice(system, employer, billed, assess):
+    billed(1)
+    payment = _pay(employer, "10000", dt.date(2026, 2, 10), "B-1")  # pays 2026-01, the rest is credit
+    services.monthly_declare(actor=system, employer_id=employer.pk, period=202602)
+    assess(period=202602)
+    nxt = _bill(employer, 202602)
+    assert (nxt.paid_fen, nxt.status) == (PER_PERSON, BillStatus.PAID)
+    credit = 1_000_000 - 2 * PER_PERSON
+    assert collection.payer_credit_fen(payer_type="employer", payer_id=employer.pk) == credit
+    payment.refresh_from_db()
+    assert payment.allocated_fen == 2 * PER_PERSON
+    assert not LateFee.objects.exists()
+    books = _books()
+    again = assess(period=202602)  # a rerun of the same period
+    assert again.status == "done"
+    assert _books() == books
+    assert collection.payer_credit_fen(payer_type="employer", payer_id=employer.pk) == credit
+    assert AuditEntry.objects.filter(action="payment.credit_apply_after_assessment").count() == 1
+    _check_books()
+
+
+def test_a_reversed_payments_credit_is_not_used(system, employer, billed, assess):
+    billed(1)
+    _pay(employer, "4563", dt.date(2026, 2, 10), "B-1")
+    kept = _pay(employer, "100", dt.date(2026, 2, 11), "B-2")  # credit 100.00
+    undone = _pay(employer, "2000", dt.date(2026, 2, 12), "B-3")  # credit 2,000.00, then reversed
+    payment_reverse(actor=system, payment_id=undone.pk, external_ref="R-3", reason="银行退票")
+    services.monthly_declare(actor=system, employer_id=employer.pk, period=202602)
+    assess(period=202602)
+    assert _bill(employer, 202602).paid_fen == 10_000
+    kept.refresh_from_db()
+    undone.refresh_from_db()
+    assert kept.allocated_fen == 10_000 and undone.allocated_fen == 0
+    assert not Allocation.objects.filter(payment=undone).exists()
+    assert collection.payer_credit_fen(payer_type="employer", payer_id=employer.pk) == 0
+    _check_books()
+
+
+def test_no_credit_nothing_applied_and_nothing_audited(system, employer, billed, assess):
+    billed(1)
+    _pay(employer, "4563", dt.date(2026, 2, 10), "B-1")
+    services.monthly_declare(actor=system, employer_id=employer.pk, period=202602)
+    run = assess(period=202602)
+    assert collection.credits_apply_after_assessment(period=202602, run_id=run.pk) == {
+        "payers": 0, "payments": 0, "applied_fen": 0,
+    }
+    assert _bill(employer, 202602).paid_fen == 0
+    assert not AuditEntry.objects.filter(action="payment.credit_apply_after_assessment").exists()
+
+
+def test_credit_at_assessment_charges_no_late_fee_on_a_bill_due_after_the_money_came(system, employer, billed):
+    """The single path with on = the payment's date: money that arrived before the bill's
+    due date settles it without a late fee, however late the credit is applied."""
+    billed(1)
+    payment = _pay(employer, "5000", dt.date(2026, 2, 10), "B-1")
+    (bill,) = _make_bills(employer, [100_000], due=dt.date(2026, 3, 16))  # fell due long before today
+    with transaction.atomic():
+        used = collection._allocate(
+            payment=payment, budget_fen=payment.amount_fen - payment.allocated_fen, on=payment.paid_on,
+            region=CHAOYANG, terms=collection._Terms(),
+        )
+    assert used == 43_700  # 500,000 − 456,300
+    assert not LateFee.objects.exists()
+    Bill.objects.filter(pk=bill.pk).update(run_id=77)
+    assert collection.credits_apply_after_assessment(period=bill.period, run_id=77)["applied_fen"] == 0  # used
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["money-before-due", "money-after-due"])
+def test_credit_after_assessment_applies_as_payer_credit_apply_does(system, payers, late):
+    """The bulk credit path against ``payer_credit_apply`` (the ``_credit_apply`` path) on the
+    same books: several payments with credit per payer, a named period, an open late fee,
+    money that came before the bills fell due — or after, for a period assessed late, when
+    the late fee runs to the day the money came, as for any credit."""
+    for n, (kind, payer, _) in enumerate(payers):
+        for m, (fen, day, period) in enumerate([(50_000, dt.date(2026, 1, 5), None), (700_000, dt.date(2026, 1, 3), 202405)]):
+            payment_record(actor=SYSTEM_ACTOR, source="counter", external_ref=f"C-{n}-{m}", payer_type=kind,
+                           payer_id=payer.pk, amount=f"{fen / 100:.2f}", paid_on=day, period=period)
+    due = dt.date(2025, 12, 15) if late else dt.date(2026, 12, 15)
+    for kind, payer, _ in payers:
+        for bill in _make_bills(payer, [300_000, 250_000, 480_000], due=due, payer_type=kind, first=202404):
+            Bill.objects.filter(pk=bill.pk).update(run_id=5)
+    kind, employer, _ = payers[0]
+    old = _make_bills(employer, [90_000], due=dt.date(2025, 6, 15), first=202312)[0]  # older, open, late
+    payment_record(actor=SYSTEM_ACTOR, source="counter", external_ref="X", payer_type=kind, payer_id=employer.pk,
+                   amount="900", paid_on=dt.date(2025, 12, 1))
+    assert LateFee.objects.get(bill=old).status == ChargeStatus.OPEN  # its fee, left open
+    with transaction.atomic():
+        totals = {}
+        for period in (202404, 202405, 202406):
+            step = collection.credits_apply_after_assessment(period=period, run_id=5)
+            totals = {k: totals.get(k, 0) + v for k, v in step.items()}
+        _check_books()
+        bulk = _books()
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        applied = sum(
+            collection.payer_credit_apply(actor=system, payer_type=kind, payer_id=payer.pk) for kind, payer, _ in payers
+        )
+        one_by_one = _books()
+        transaction.set_rollback(True)
+    assert bulk == one_by_one
+    assert totals["applied_fen"] == applied > 0
+    assert bool([f for f in bulk["late_fees"] if f[0][1] and f[0][1].startswith("C-")]) is late
+
+
+_credits = st.lists(
+    st.tuples(st.integers(0, 2), st.integers(1, 900_000), st.dates(dt.date(2025, 11, 1), dt.date(2026, 6, 30)),
+              st.sampled_from([None, 202404, 202405])),
+    min_size=1,
+    max_size=8,
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(credits=_credits, due=st.dates(dt.date(2025, 10, 1), dt.date(2026, 12, 31)), chunk=st.sampled_from([1, 5000]))
+def test_property_credit_after_assessment_equals_payer_credit_apply(system, payers, credits, due, chunk):
+    """Money held as credit (no open bill when it came), then a run's bills: the bulk path
+    applies it as ``payer_credit_apply`` does, whatever the amounts, dates and due date."""
+    with transaction.atomic():
+        for n, (who, fen, day, period) in enumerate(credits):
+            kind, payer, _ = payers[who]
+            payment_record(actor=SYSTEM_ACTOR, source="counter", external_ref=f"K-{n}", payer_type=kind,
+                           payer_id=payer.pk, amount=f"{fen / 100:.2f}", paid_on=day, period=period)
+        for kind, payer, _ in payers:
+            for bill in _make_bills(payer, [300_000, 250_000], due=due, payer_type=kind, first=202404):
+                Bill.objects.filter(pk=bill.pk).update(run_id=9)
+        original = collection.CHUNK_ROWS
+        collection.CHUNK_ROWS = chunk
+        try:
+            with transaction.atomic():
+                totals = {}
+                for period in (202404, 202405):
+                    step = collection.credits_apply_after_assessment(period=period, run_id=9)
+                    totals = {k: totals.get(k, 0) + v for k, v in step.items()}
+                _check_books()
+                bulk = _books()
+                transaction.set_rollback(True)
+        finally:
+            collection.CHUNK_ROWS = original
+        with transaction.atomic():
+            applied = sum(
+                collection.payer_credit_apply(actor=system, payer_type=kind, payer_id=payer.pk) for kind, payer, _ in payers
+            )
+            one_by_one = _books()
+            transaction.set_rollback(True)
+        assert bulk == one_by_one
+        assert totals["applied_fen"] == applied
+        transaction.set_rollback(True)
