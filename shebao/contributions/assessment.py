@@ -32,7 +32,6 @@ from django.utils import timezone
 
 from shebao.accounts.rules.permissions import Perm
 from shebao.contributions import collection, pipeline, selectors
-from shebao.contributions.batchdb import batch_connection_tune, batch_transaction_tune
 from shebao.contributions.codes import BillStatus, LineKind, PayerType, RunStatus
 from shebao.contributions.models import (
     AssessmentChunk,
@@ -48,6 +47,7 @@ from shebao.contributions.models import (
 from shebao.contributions.services import ContributionError, _err, _period, _post, _staff_grant
 from shebao.contributions.sheet import RateSheet, SheetError
 from shebao.kernel.audit import audit_record
+from shebao.kernel.batchdb import batch_connection_tune, batch_transaction_tune
 from shebao.kernel.calendar import add_working_days, is_workday
 from shebao.kernel.rules.periods import Period
 from shebao.register import sources

@@ -67,7 +67,6 @@ from django.utils import timezone
 
 from shebao.accounts.rules.permissions import Perm
 from shebao.contributions import selectors
-from shebao.contributions.batchdb import batch_connection_tune, batch_transaction_tune
 from shebao.contributions.codes import CreditSource, ParamKind
 from shebao.contributions.models import AccountCredit, AccountYear, Bill, ContributionLine
 from shebao.contributions.rules.errors import ContributionRuleError
@@ -76,6 +75,7 @@ from shebao.contributions.rules.rates import ppm_to_rate
 from shebao.contributions.services import ContributionError, _period, _post, _staff_grant
 from shebao.contributions.sheet import resolve
 from shebao.kernel.audit import audit_record
+from shebao.kernel.batchdb import batch_connection_tune, batch_transaction_tune
 from shebao.kernel.rules.money import fen_to_yuan, yuan_to_fen
 from shebao.kernel.rules.periods import Period
 from shebao.register import sources

@@ -37,8 +37,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from shebao.contributions.batchdb import batch_connection_tune
 from shebao.contributions.models import AssessmentChunk, AssessmentRun, BillPart, ContributionLine
+from shebao.kernel.batchdb import batch_connection_tune
 
 SCRATCH = "shebao_scratch"
 LINE_COLUMNS = (

@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from shebao.accounts.rules.permissions import Perm
 from shebao.kernel.audit import audit_record
+from shebao.kernel.batchdb import batch_connection_tune, batch_transaction_tune
 from shebao.kernel.crypto import keyring
 from shebao.kernel.rules.periods import Period
 from shebao.payroll import hooks
@@ -116,21 +117,6 @@ _STEPS = [
 ]
 
 
-def _tune_connection() -> None:
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA cache_size = -262144")
-            cursor.execute("PRAGMA temp_store = MEMORY")
-
-
-def _tune_transaction() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL synchronous_commit = off")
-
-
 @transaction.atomic
 def payroll_start(*, actor, period: object, chunk_size: int = DEFAULT_CHUNK) -> PayrollRun:
     """Record a run of ``period`` (or return its unfinished run)."""
@@ -199,7 +185,7 @@ def _params(run: PayrollRun, chunk: PayrollChunk) -> dict:
 def _run_chunk(run: PayrollRun, chunk: PayrollChunk) -> None:
     params = _params(run, chunk)
     with transaction.atomic():
-        _tune_transaction()
+        batch_transaction_tune()
         with connection.cursor() as cursor:
             for sql in _STEPS:
                 cursor.execute(sql, params)
@@ -338,7 +324,7 @@ class _BankFile:
 
 def _fetch_net(period: int, lo: int, hi: int) -> list[tuple]:
     with transaction.atomic():
-        _tune_transaction()
+        batch_transaction_tune()
         with connection.cursor() as cursor:
             cursor.execute(_net_sql(), {"period": period, "lo": lo, "hi": hi, "prefix": f"P{period}-"})
             return cursor.fetchall()
@@ -397,7 +383,7 @@ def _finish(run: PayrollRun) -> None:
     # Payments of persons outside the chunks' span (none unless payees came in meanwhile).
     bounds += [(-(2**62), span["lo"] or 0), (span["hi"] or 0, 2**62)]
     with transaction.atomic(), connection.cursor() as cursor:
-        _tune_transaction()
+        batch_transaction_tune()
         cursor.execute(_TOTALS, {"period": run.period})
         payments, total, backpay, recovered = (int(v) for v in cursor.fetchone())
     decrypt = _decryptor()
@@ -473,7 +459,7 @@ def payroll_execute(
     run = PayrollRun.objects.get(pk=run_id)
     if run.status in (RunStatus.DONE, RunStatus.CLOSED):
         return run
-    _tune_connection()
+    batch_connection_tune()
     PayrollRun.objects.filter(pk=run.pk).update(
         status=RunStatus.RUNNING, started_at=run.started_at or timezone.now()
     )
