@@ -94,7 +94,8 @@ test-fast: install browser-deps
 
 # Every benchmark, each on its own databases (SQLite file under var/ and a PostgreSQL
 # database on 127.0.0.1:5432): seed + look-ups, assessment (with the bulk_create
-# baseline ratio), interest crediting. Figures and ratios printed; JSON in bench/results/.
+# baseline ratio), interest crediting, payroll, the estimator API and the collection-file
+# import. Figures and ratios printed; JSON in bench/results/.
 # The benchmarks' HTTP load generator is wrk (Debian's package; a C client, so that the
 # client's own CPU is not taken from the server's on the 2-core machine); without it
 # bench/loadgen.py falls back to its asyncio client and says so in the results.
@@ -114,6 +115,7 @@ bench: install bench-deps
 	@$(PY) bench/interest.py
 	@$(PY) bench/payroll.py
 	@$(PY) bench/estimator.py
+	@$(PY) bench/collection.py
 
 # Refresh the pictures in docs/screenshots/ from the browser tests.
 screenshots: install browser-deps
