@@ -91,16 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         return worker(args)
     persons = args.persons or max(20_000, int(args.rows * 1.06 / len(PERIODS) / 0.26))
-    KEYS.parent.mkdir(parents=True, exist_ok=True)
-    if args.skip_seed and KEYS.exists():
-        keys = json.loads(KEYS.read_text())
-    else:
-        keys = common.throwaway_keys()
-        KEYS.write_text(json.dumps(keys))
-        KEYS.chmod(0o600)
-    machine = common.machine()
-    print("machine:", json.dumps(machine, ensure_ascii=False), file=sys.stderr)
-    results: dict = {"started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine}
+    keys = common.bench_keys(KEYS, reuse=args.skip_seed)
+    results = common.results_start()
     table = []
     for backend in args.only or ["sqlite", "postgresql"]:
         if backend == "postgresql" and not common.postgresql_reachable():

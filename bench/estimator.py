@@ -94,15 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     args.server, args.app = "granian", "shebao.config.wsgi:application"
-    KEYS.parent.mkdir(parents=True, exist_ok=True)
-    if args.skip_seed and KEYS.exists():
-        keys = json.loads(KEYS.read_text())
-    else:
-        keys = common.throwaway_keys()
-        KEYS.write_text(json.dumps(keys))
-        KEYS.chmod(0o600)
-    results: dict = {"started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                     "machine": common.machine(), "target_p99_ms": TARGET_P99_MS, "backends": {}}  # fmt: skip
+    keys = common.bench_keys(KEYS, reuse=args.skip_seed)
+    results = common.results_start(target_p99_ms=TARGET_P99_MS, backends={})
     for backend in args.only or ["sqlite", "postgresql"]:
         res: dict = {}
         results["backends"][backend] = res

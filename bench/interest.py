@@ -28,7 +28,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import PG_ADMIN_URL, PYTHON, RESULTS, bench_env, machine, postgresql_reachable, throwaway_keys  # noqa: E402
+from bench.run import (  # noqa: E402
+    PG_ADMIN_URL,
+    PYTHON,
+    RESULTS,
+    bench_env,
+    postgresql_reachable,
+    results_start,
+    throwaway_keys,
+)
 from shebao.contributions.rules.interest import interest_fen_annual  # noqa: E402 - pure kernel, no Django
 
 PG_DB = "shebao_bench_interest"
@@ -205,14 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="exit 1 when the target is missed")
     args = parser.parse_args(argv)
     keys = throwaway_keys()
-    results: dict = {
-        "benchmark": "interest",
-        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "target_seconds_per_million": TARGET_SECONDS,
-        "backends": {},
-    }
-    print("machine:", json.dumps(results["machine"], ensure_ascii=False), file=sys.stderr)
+    results = results_start(benchmark="interest", target_seconds_per_million=TARGET_SECONDS, backends={})
     for backend in args.only or ["sqlite", "postgresql"]:
         if backend == "postgresql" and not postgresql_reachable():
             results["backends"][backend] = {"skipped": f"PostgreSQL at {PG_ADMIN_URL} is unreachable"}

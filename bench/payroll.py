@@ -74,20 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-seed", action="store_true", help="reuse the databases of the last run")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
-    KEYS.parent.mkdir(parents=True, exist_ok=True)
-    if args.skip_seed and KEYS.exists():
-        keys = json.loads(KEYS.read_text())
-    else:
-        keys = common.throwaway_keys()
-        KEYS.write_text(json.dumps(keys))
-        KEYS.chmod(0o600)
-    machine = common.machine()
-    print("machine:", json.dumps(machine, ensure_ascii=False), file=sys.stderr)
-    results: dict = {
-        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine,
-        "payees_seeded": args.payees,
-    }
+    keys = common.bench_keys(KEYS, reuse=args.skip_seed)
+    results = common.results_start(payees_seeded=args.payees)
     rows, missed = [], False
     for backend in args.only or ["sqlite", "postgresql"]:
         if backend == "postgresql" and not common.postgresql_reachable():

@@ -130,6 +130,29 @@ def throwaway_keys() -> dict[str, str]:
     }
 
 
+def bench_keys(path: Path, *, reuse: bool) -> dict[str, str]:
+    """A benchmark's throw-away keys: the last run's (kept in ``path``, 0600) when ``reuse``
+    (``--skip-seed``: the databases it seeded are read again), else new ones, kept."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if reuse and path.exists():
+        return json.loads(path.read_text())
+    keys = throwaway_keys()
+    path.write_text(json.dumps(keys))
+    path.chmod(0o600)
+    return keys
+
+
+def results_start(**fields) -> dict:
+    """A results record: when it started and on what machine (printed to stderr), and ``fields``."""
+    record = {
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        **fields,
+    }
+    print("machine:", json.dumps(record["machine"], ensure_ascii=False), file=sys.stderr)
+    return record
+
+
 def manage(env: dict, *args: str, quiet: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(
         [PYTHON, "manage.py", *args],
@@ -428,26 +451,11 @@ def main(argv: list[str] | None = None) -> int:
     args.duration = args.duration or (10.0 if args.quick else 20.0)
     backends = args.only or ["sqlite", "postgresql"]
 
-    keys_path = RESULTS / ".bench_keys.json"  # so that --skip-seed can read the last run's data
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    if args.skip_seed and keys_path.exists():
-        keys = json.loads(keys_path.read_text())
-    else:
-        keys = throwaway_keys()
-        keys_path.write_text(json.dumps(keys))
-        keys_path.chmod(0o600)
-
-    results: dict = {
-        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "targets": {
-            "seed_seconds_per_million": TARGET_SEED_SECONDS,
-            "rps": TARGET_RPS,
-            "p99_ms": TARGET_P99_MS,
-        },
-        "backends": {},
-    }
-    print("machine:", json.dumps(results["machine"], ensure_ascii=False), file=sys.stderr)
+    keys = bench_keys(RESULTS / ".bench_keys.json", reuse=args.skip_seed)
+    results = results_start(
+        targets={"seed_seconds_per_million": TARGET_SEED_SECONDS, "rps": TARGET_RPS, "p99_ms": TARGET_P99_MS},
+        backends={},
+    )
     for backend in backends:
         res: dict = {}
         results["backends"][backend] = res

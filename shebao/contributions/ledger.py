@@ -270,46 +270,39 @@ def _interest_sql(*, year: int, method: InterestMethod, rate_ppm: int, region: s
         f"DELETE FROM {_YEAR} WHERE year = {y} AND months = 12 "  # noqa: S608 - generated identifiers
         f"AND person_id >= %(lo)s AND person_id < %(hi)s{_region_filter(_YEAR, region)}"
     )
-    # The year's credits aggregated once per person (in index order, materialised), joined
-    # to last year's rows of the chunk through the union of their person ids (left joins:
-    # SQLite builds an index on each side; for the FULL OUTER JOIN this replaced it chose
-    # a nested loop of the two materialised sides, 2026-12-07: over 13 min for one
-    # 100,000-account chunk). Every table is read through its person-id
-    # range (an index range, never the whole table: the planner's statistics are stale in
-    # the middle of a run, so nothing may depend on them), joins are on person_id only
-    # (Citus-friendly) and there is no correlated aggregate.
+    # One aggregation per person over three index ranges of the chunk: last year's row
+    # (opening balances; counts when it is a full year), the year's credits (counts), and
+    # any row of this year or later that makes the person not ours to credit (a broken
+    # year, or a later year). No join at all, so no plan depends on the planner building
+    # the right index or on statistics, stale in the middle of a run (2026-12-07: SQLite
+    # ran the FULL OUTER JOIN of materialised sides this replaced as a nested loop, and a
+    # union of ids with left joins still as one for some table sizes; PostgreSQL once
+    # read whole tables per chunk). Grouped by person_id only: Citus-friendly.
     rng = "person_id >= %(lo)s AND person_id < %(hi)s"
     insert = f"""
-WITH v AS MATERIALIZED (
-  SELECT c.person_id, CAST(SUM(c.amount_fen) AS BIGINT) AS cr,
-         CAST(SUM(c.amount_fen * ({y * 100 + 13} - c.period)) AS BIGINT) AS products
-  FROM {_CREDIT} c
-  WHERE c.{rng} AND c.period >= {y * 100 + 1} AND c.period <= {y * 100 + 12}{_region_filter("c", region)}
-  GROUP BY c.person_id
-),
-o AS MATERIALIZED (
-  SELECT person_id, closing_principal_fen, closing_interest_fen, months FROM {_YEAR}
-  WHERE year = {y - 1} AND {rng}
-),
-later AS MATERIALIZED (
-  SELECT DISTINCT person_id FROM {_YEAR} WHERE year >= {y} AND {rng}
-),
-ids AS MATERIALIZED (
-  SELECT person_id FROM o WHERE months = 12 UNION SELECT person_id FROM v
-),
-s AS (
-  SELECT ids.person_id,
-         COALESCE(o.closing_principal_fen, 0) AS op, COALESCE(o.closing_interest_fen, 0) AS oi,
-         COALESCE(v.cr, 0) AS cr, COALESCE(v.products, 0) AS products
-  FROM ids LEFT JOIN o ON o.person_id = ids.person_id LEFT JOIN v ON v.person_id = ids.person_id
+WITH s AS (
+  SELECT u.person_id, CAST(SUM(u.op) AS BIGINT) AS op, CAST(SUM(u.oi) AS BIGINT) AS oi,
+         CAST(SUM(u.cr) AS BIGINT) AS cr, CAST(SUM(u.products) AS BIGINT) AS products
+  FROM (
+    SELECT person_id, closing_principal_fen AS op, closing_interest_fen AS oi, 0 AS cr, 0 AS products,
+           CASE WHEN months = 12 THEN 1 ELSE 0 END AS counts, 0 AS later
+    FROM {_YEAR} WHERE year = {y - 1} AND {rng}
+    UNION ALL
+    SELECT c.person_id, 0, 0, c.amount_fen, c.amount_fen * ({y * 100 + 13} - c.period), 1, 0
+    FROM {_CREDIT} c
+    WHERE c.{rng} AND c.period >= {y * 100 + 1} AND c.period <= {y * 100 + 12}{_region_filter("c", region)}
+    UNION ALL
+    SELECT person_id, 0, 0, 0, 0, 0, 1 FROM {_YEAR} WHERE year >= {y} AND {rng}
+  ) u
+  GROUP BY u.person_id
+  HAVING MAX(u.counts) = 1 AND MAX(u.later) = 0
 )
 INSERT INTO {_YEAR} (person_id, year, opening_principal_fen, opening_interest_fen, credits_fen,
     interest_on_opening_fen, interest_on_credits_fen, closing_principal_fen, closing_interest_fen,
     rate_ppm, method, months, credited_at)
 SELECT s.person_id, {y}, s.op, s.oi, s.cr, {on_opening}, {on_credits}, s.op + s.cr,
        s.oi + {on_opening} + {on_credits}, {int(rate_ppm)}, '{method.value}', 12, %(now)s
-FROM s LEFT JOIN later z ON z.person_id = s.person_id
-WHERE z.person_id IS NULL{_region_filter("s", region)}
+FROM s WHERE 1 = 1{_region_filter("s", region)}
 """  # noqa: S608 - identifiers, year, rate and method are generated; values are bound
     return delete, insert
 
