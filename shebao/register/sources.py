@@ -98,15 +98,7 @@ def employers_by_usccs(usccs: Iterable[str], *, chunk: int = 2000) -> dict[str, 
     wanted: dict[str, list[str]] = defaultdict(list)
     for code in usccs:
         wanted[str(code).strip().upper()].append(code)
-    keys = list(wanted)
-    found: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(keys), chunk):
-        for uscc, pk, region in Employer.objects.filter(uscc__in=keys[start:start + chunk]).values_list(
-            "uscc", "id", "region_code"
-        ):
-            for code in wanted[uscc]:
-                found[code] = (pk, region)
-    return found
+    return _found_by(Employer, "uscc", wanted, chunk)
 
 
 def persons_by_id_numbers(id_numbers: Iterable[str], *, chunk: int = 2000) -> dict[str, tuple[int, str]]:
@@ -120,14 +112,19 @@ def persons_by_id_numbers(id_numbers: Iterable[str], *, chunk: int = 2000) -> di
         normal = normalise_id_for_lookup(number)
         if normal is not None:
             wanted[blind_index(normal, purpose=ID_BLIND_PURPOSE)].append(number)
+    return _found_by(Person, "id_blind", wanted, chunk)
+
+
+def _found_by(model, column: str, wanted: dict[str, list[str]], chunk: int) -> dict[str, tuple[int, str]]:
+    """{what was asked: (id, region code)} for the rows whose ``column`` is a key of
+    ``wanted`` (each key stands for the texts asked that give it), one query per chunk."""
     keys = list(wanted)
     found: dict[str, tuple[int, str]] = {}
     for start in range(0, len(keys), chunk):
-        for blind, pk, region in Person.objects.filter(id_blind__in=keys[start:start + chunk]).values_list(
-            "id_blind", "id", "region_code"
-        ):
-            for number in wanted[blind]:
-                found[number] = (pk, region)
+        rows = model.objects.filter(**{f"{column}__in": keys[start : start + chunk]})
+        for key, pk, region in rows.values_list(column, "id", "region_code"):
+            for asked in wanted[key]:
+                found[asked] = (pk, region)
     return found
 
 

@@ -459,6 +459,29 @@ def test_property_allocation_never_creates_or_loses_a_cent(system, employer, par
         transaction.set_rollback(True)
 
 
+def _at_once(*works) -> None:
+    """Run the callables in threads released together (each with its own connection);
+    fail with what any of them raised."""
+    barrier = threading.Barrier(len(works))
+    failures: list[BaseException] = []
+
+    def run(work) -> None:
+        try:
+            barrier.wait(timeout=10)
+            work()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in works]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures, failures
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
@@ -466,27 +489,14 @@ def test_concurrent_payments_never_over_allocate(system, employer, params):
     bills = _make_bills(employer, [300_000, 200_000], due=dt.date(2026, 12, 31))
     total = sum(b.total_fen for b in bills)
     workers = 4
-    barrier = threading.Barrier(workers)
-    failures: list[BaseException] = []
 
-    def pay(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            payment_record(
-                actor=SYSTEM_ACTOR, source="bank", external_ref=f"C{index}", payer_type="employer",
-                payer_id=employer.pk, amount=f"{total / 100:.2f}", paid_on=dt.date(2026, 2, 1),
-            )
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
+    def pay(index: int):
+        return lambda: payment_record(
+            actor=SYSTEM_ACTOR, source="bank", external_ref=f"C{index}", payer_type="employer",
+            payer_id=employer.pk, amount=f"{total / 100:.2f}", paid_on=dt.date(2026, 2, 1),
+        )
 
-    threads = [threading.Thread(target=pay, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not failures
+    _at_once(*(pay(i) for i in range(workers)))
     for bill in bills:
         bill.refresh_from_db()
         assert bill.paid_fen == bill.total_fen and bill.status == BillStatus.PAID
@@ -503,17 +513,6 @@ def test_an_import_and_a_payment_at_once_never_over_allocate(system, employer, p
     bills = _make_bills(employer, [300_000, 200_000], due=dt.date(2026, 12, 31))
     total = sum(b.total_fen for b in bills)
     data = f"external_ref,payer,amount,paid_on\nI-1,{employer.uscc},{total / 100:.2f},2026-02-01\n".encode()
-    barrier = threading.Barrier(2)
-    failures: list[BaseException] = []
-
-    def run(work) -> None:
-        try:
-            barrier.wait(timeout=10)
-            work()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
 
     def import_file() -> None:
         assert payments_import_csv(actor=SYSTEM_ACTOR, data=data, source="bank").ok
@@ -522,12 +521,7 @@ def test_an_import_and_a_payment_at_once_never_over_allocate(system, employer, p
         payment_record(actor=SYSTEM_ACTOR, source="bank", external_ref="C-1", payer_type="employer",
                        payer_id=employer.pk, amount=f"{total / 100:.2f}", paid_on=dt.date(2026, 2, 1))
 
-    threads = [threading.Thread(target=run, args=(work,)) for work in (import_file, pay)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not failures
+    _at_once(import_file, pay)
     for bill in bills:
         bill.refresh_from_db()
         assert bill.paid_fen == bill.total_fen and bill.status == BillStatus.PAID
