@@ -862,10 +862,20 @@ def test_credit_after_assessment_applies_as_payer_credit_apply_does(system, paye
     payment_record(actor=SYSTEM_ACTOR, source="counter", external_ref="X", payer_type=kind, payer_id=employer.pk,
                    amount="900", paid_on=dt.date(2025, 12, 1))
     assert LateFee.objects.get(bill=old).status == ChargeStatus.OPEN  # its fee, left open
+    totals, bulk, applied, one_by_one = _credit_both_ways(system, payers, periods=(202404, 202405, 202406), run_id=5)
+    assert bulk == one_by_one
+    assert totals["applied_fen"] == applied > 0
+    assert bool([f for f in bulk["late_fees"] if f[0][1] and f[0][1].startswith("C-")]) is late
+
+
+def _credit_both_ways(system, payers, *, periods, run_id):
+    """The credit applied by ``credits_apply_after_assessment`` for the run's periods, and
+    by ``payer_credit_apply`` payer by payer, each from the same state (rolled back):
+    (bulk totals, bulk books, fen applied one by one, books one by one)."""
     with transaction.atomic():
-        totals = {}
-        for period in (202404, 202405, 202406):
-            step = collection.credits_apply_after_assessment(period=period, run_id=5)
+        totals: dict[str, int] = {}
+        for period in periods:
+            step = collection.credits_apply_after_assessment(period=period, run_id=run_id)
             totals = {k: totals.get(k, 0) + v for k, v in step.items()}
         _check_books()
         bulk = _books()
@@ -876,9 +886,7 @@ def test_credit_after_assessment_applies_as_payer_credit_apply_does(system, paye
         )
         one_by_one = _books()
         transaction.set_rollback(True)
-    assert bulk == one_by_one
-    assert totals["applied_fen"] == applied > 0
-    assert bool([f for f in bulk["late_fees"] if f[0][1] and f[0][1].startswith("C-")]) is late
+    return totals, bulk, applied, one_by_one
 
 
 _credits = st.lists(
@@ -906,22 +914,9 @@ def test_property_credit_after_assessment_equals_payer_credit_apply(system, paye
         original = collection.CHUNK_ROWS
         collection.CHUNK_ROWS = chunk
         try:
-            with transaction.atomic():
-                totals = {}
-                for period in (202404, 202405):
-                    step = collection.credits_apply_after_assessment(period=period, run_id=9)
-                    totals = {k: totals.get(k, 0) + v for k, v in step.items()}
-                _check_books()
-                bulk = _books()
-                transaction.set_rollback(True)
+            totals, bulk, applied, one_by_one = _credit_both_ways(system, payers, periods=(202404, 202405), run_id=9)
         finally:
             collection.CHUNK_ROWS = original
-        with transaction.atomic():
-            applied = sum(
-                collection.payer_credit_apply(actor=system, payer_type=kind, payer_id=payer.pk) for kind, payer, _ in payers
-            )
-            one_by_one = _books()
-            transaction.set_rollback(True)
         assert bulk == one_by_one
         assert totals["applied_fen"] == applied
         transaction.set_rollback(True)
