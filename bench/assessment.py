@@ -119,7 +119,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
-    keys = common.bench_keys(KEYS, reuse=args.skip_seed)
     results = common.results_start()
     rows = []
     missed = False
@@ -127,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         if backend == "postgresql" and not common.postgresql_reachable():
             rows.append((f"assess {backend}", "skipped (PostgreSQL unreachable)", "", ""))
             continue
-        env = common.bench_env(PG_URL if backend == "postgresql" else SQLITE_URL, keys)
+        env = common.bench_env(
+            PG_URL if backend == "postgresql" else SQLITE_URL,
+            common.bench_keys(KEYS, backend=backend, reuse=args.skip_seed),
+        )
         if not args.skip_seed:
             print(f"== {backend}: fresh database, seed {args.persons:,} persons", file=sys.stderr)
             fresh(backend)

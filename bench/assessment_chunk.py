@@ -99,12 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunks", type=int, default=3)
     parser.add_argument("--period", type=int, default=202602)
     args = parser.parse_args(argv)
-    if not bench_assessment.KEYS.exists():
+    if not common.keys_file(bench_assessment.KEYS, "postgresql").exists():
         print("run bench/assessment.py --only postgresql first (it seeds the database)", file=sys.stderr)
         return 2
     import json
 
-    keys = json.loads(bench_assessment.KEYS.read_text())
+    keys = json.loads(common.keys_file(bench_assessment.KEYS, "postgresql").read_text())
     env = common.bench_env(bench_assessment.PG_URL, keys)
     script = SCRIPT.format(
         period=args.period, chunks=args.chunks, base_period=bench_assessment.PERIOD, region="110000"

@@ -94,7 +94,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     args.server, args.app = "granian", "shebao.config.wsgi:application"
-    keys = common.bench_keys(KEYS, reuse=args.skip_seed)
     results = common.results_start(target_p99_ms=TARGET_P99_MS, backends={})
     for backend in args.only or ["sqlite", "postgresql"]:
         res: dict = {}
@@ -102,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         if backend == "postgresql" and not common.postgresql_reachable():
             res["skipped"] = "PostgreSQL is unreachable"
             continue
-        env = common.bench_env(PG_URL if backend == "postgresql" else SQLITE_URL, keys)
+        env = common.bench_env(
+            PG_URL if backend == "postgresql" else SQLITE_URL,
+            common.bench_keys(KEYS, backend=backend, reuse=args.skip_seed),
+        )
         if not args.skip_seed:
             print(
                 f"== {backend}: fresh database, seed {args.persons:,} persons, {args.months} months",

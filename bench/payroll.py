@@ -74,7 +74,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-seed", action="store_true", help="reuse the databases of the last run")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
-    keys = common.bench_keys(KEYS, reuse=args.skip_seed)
     results = common.results_start(payees_seeded=args.payees)
     rows, missed = [], False
     for backend in args.only or ["sqlite", "postgresql"]:
@@ -82,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((f"payroll {backend}", "skipped (PostgreSQL unreachable)", "", ""))
             continue
         env = {
-            **common.bench_env(PG_URL if backend == "postgresql" else SQLITE_URL, keys),
+            **common.bench_env(
+            PG_URL if backend == "postgresql" else SQLITE_URL,
+            common.bench_keys(KEYS, backend=backend, reuse=args.skip_seed),
+        ),
             "SHEBAO_VAR_DIR": str(VAR / backend),
         }
         if not args.skip_seed:

@@ -38,7 +38,7 @@ def main() -> int:
     import estimator as bench_estimator
     import run as bench_run
 
-    keys = json.loads(bench_estimator.KEYS.read_text())
+    keys = json.loads(bench_run.keys_file(bench_estimator.KEYS, "sqlite" if args.sqlite else "postgresql").read_text())
     env = bench_run.bench_env(bench_estimator.SQLITE_URL if args.sqlite else bench_estimator.PG_URL, keys)
     os.chdir(ROOT)
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,6 +1,6 @@
 """CPU per request of the look-up (or /healthz) inside one process, without HTTP: calls
 ``shebao.config.wsgi.application`` with pre-built WSGI environs against the last
-seeded bench database (keys from bench/results/.bench_keys.json).
+seeded bench database (keys from bench/results/.bench_keys-<database>.json).
 
     .venv/bin/python bench/profile_lookup.py                       # PostgreSQL, 2,000 look-ups
     .venv/bin/python bench/profile_lookup.py --sqlite --path /healthz
@@ -35,7 +35,7 @@ def main() -> int:
 
     import run as bench_run
 
-    keys = json.loads((bench_run.RESULTS / ".bench_keys.json").read_text())
+    keys = json.loads(bench_run.keys_file(bench_run.KEYS, "sqlite" if args.sqlite else "postgresql").read_text())
     env = bench_run.bench_env(bench_run.SQLITE_URL if args.sqlite else bench_run.PG_BENCH_URL, keys)
     os.chdir(ROOT)
     with tempfile.TemporaryDirectory() as tmp:

@@ -43,6 +43,7 @@ PYTHON = (
 GUNICORN = str(Path(PYTHON).parent / "gunicorn")
 GRANIAN = str(Path(PYTHON).parent / "granian")
 RESULTS = ROOT / "bench" / "results"
+KEYS = RESULTS / ".bench_keys.json"  # one file per database: keys_file()
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "shebao_bench"
 PG_BENCH_URL = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
@@ -130,15 +131,23 @@ def throwaway_keys() -> dict[str, str]:
     }
 
 
-def bench_keys(path: Path, *, reuse: bool) -> dict[str, str]:
-    """A benchmark's throw-away keys: the last run's (kept in ``path``, 0600) when ``reuse``
-    (``--skip-seed``: the databases it seeded are read again), else new ones, kept."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if reuse and path.exists():
-        return json.loads(path.read_text())
+def keys_file(path: Path, backend: str) -> Path:
+    """Where the keys of one benchmark database are kept: each database its own file, so
+    that seeding one (``--only``) leaves the other readable with ``--skip-seed``."""
+    return path.with_name(f"{path.stem}-{backend}{path.suffix}")
+
+
+def bench_keys(path: Path, *, backend: str, reuse: bool) -> dict[str, str]:
+    """The throw-away keys of ``backend``'s benchmark database: the last run's when
+    ``reuse`` (``--skip-seed``: the database it seeded is read again), else new ones, kept
+    (0600) for the next ``--skip-seed``."""
+    file = keys_file(path, backend)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    if reuse and file.exists():
+        return json.loads(file.read_text())
     keys = throwaway_keys()
-    path.write_text(json.dumps(keys))
-    path.chmod(0o600)
+    file.write_text(json.dumps(keys))
+    file.chmod(0o600)
     return keys
 
 
@@ -451,7 +460,6 @@ def main(argv: list[str] | None = None) -> int:
     args.duration = args.duration or (10.0 if args.quick else 20.0)
     backends = args.only or ["sqlite", "postgresql"]
 
-    keys = bench_keys(RESULTS / ".bench_keys.json", reuse=args.skip_seed)
     results = results_start(
         targets={"seed_seconds_per_million": TARGET_SEED_SECONDS, "rps": TARGET_RPS, "p99_ms": TARGET_P99_MS},
         backends={},
@@ -459,13 +467,11 @@ def main(argv: list[str] | None = None) -> int:
     for backend in backends:
         res: dict = {}
         results["backends"][backend] = res
-        if backend == "postgresql":
-            if not postgresql_reachable():
-                res["skipped"] = f"PostgreSQL at {PG_ADMIN_URL} is unreachable"
-                continue
-            env = bench_env(PG_BENCH_URL, keys)
-        else:
-            env = bench_env(SQLITE_URL, keys)
+        if backend == "postgresql" and not postgresql_reachable():
+            res["skipped"] = f"PostgreSQL at {PG_ADMIN_URL} is unreachable"
+            continue
+        keys = bench_keys(KEYS, backend=backend, reuse=args.skip_seed)
+        env = bench_env(PG_BENCH_URL if backend == "postgresql" else SQLITE_URL, keys)
         if not args.skip_seed:
             print(f"== {backend}: fresh database, migrate, seed {persons:,} persons", file=sys.stderr)
             fresh_postgresql() if backend == "postgresql" else fresh_sqlite()
