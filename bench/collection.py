@@ -1,8 +1,8 @@
 """Collection-result import benchmark: ``payments_import_csv`` of a bank file paying
 100,000–200,000 open bills (full, partial, over, late and named-period payments, some
 payers twice), on SQLite and PostgreSQL, against the row-by-row import it replaced; and
-the standing credit applied after an assessment, in bulk against ``_credit_apply`` payer
-by payer.
+the standing credit applied after an assessment, in bulk against one payer
+at a time.
 
     .venv/bin/python bench/collection.py                          # 200,000 rows, both databases
     .venv/bin/python bench/collection.py --rows 100000 --only sqlite
@@ -27,7 +27,7 @@ work in production):
     time spent in the audit trail, and a check of the books afterwards (allocations =
     allocated, = paid, no cent lost);
 (3) credit: bills of a new period for every payer left with credit (rolled back), then
-    ``credits_apply_after_assessment`` in bulk against ``_credit_apply`` payer by payer on
+    ``credits_apply_after_assessment`` in bulk against one payer at a time on
     the first ``--old-rows // 5`` payers (extrapolated).
 
 Results: a table on stdout and JSON in bench/results/.
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
                           f"{c['bulk_seconds']:.2f} s", "", f"{c['payers'] / max(c['bulk_seconds'], 1e-9):,.0f}/s"))
             if c.get("one_by_one_payers"):
                 rate = c["one_by_one_payers"] / c["one_by_one_seconds"]
-                table.append((f"  _credit_apply payer by payer ({c['one_by_one_payers']:,} payers; "
+                table.append((f"  one payer at a time ({c['one_by_one_payers']:,} payers; "
                               f"all: ≈ {c['payers'] / rate:.1f} s)", f"{c['one_by_one_seconds']:.2f} s", "", f"{rate:,.0f}/s"))
     results["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     print(f"{'benchmark':<78} {'result':>9} {'target':>9} {'rate':>10}")
@@ -343,7 +343,6 @@ def worker(args) -> int:
 def credit(args, connection, transaction, Rollback, collection) -> dict:
     """Bills of 2026-12 (run id −1, due 2027-01-15) for every payer left with credit, then
     the credit applied in bulk and payer by payer, each rolled back."""
-    from shebao.contributions.codes import PayerType
 
     run_id, period = -1, 202612
     make_bills = f"""
@@ -380,9 +379,8 @@ def credit(args, connection, transaction, Rollback, collection) -> dict:
                               f"ORDER BY payer_type, payer_id LIMIT {limit}")
                     payers = c.fetchall()
                 started = time.perf_counter()
-                for kind, pid in payers:
-                    payer = PayerType(kind)
-                    collection._credit_apply(payer, pid, collection._payer_region(payer, pid))
+                for kind, pid in payers:  # one chunk of one payer each, as payer_credit_apply
+                    collection._credit_apply_payers([(kind, pid)])
                 out["one_by_one_seconds"] = round(time.perf_counter() - started, 3)
                 out["one_by_one_payers"] = len(payers)
                 raise Rollback

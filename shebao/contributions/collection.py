@@ -613,40 +613,13 @@ def payment_record(
     return _record(c, actor=actor, post=_post(grant), terms=_Terms())
 
 
-def _unreversed(qs):
-    return qs.exclude(id__in=Payment.objects.filter(kind=PaymentKind.REVERSAL).values("reverses_id"))
-
-
-def _credit_apply(kind: PayerType, payer_id: int, region: str) -> dict[int, int]:
-    """Allocate the payer's unallocated credit to its open bills; {payment id: fen used}."""
-    payments = list(
-        _unreversed(
-            Payment.objects.select_for_update().filter(
-                payer_type=kind, payer_id=int(payer_id), kind=PaymentKind.PAYMENT, allocated_fen__lt=F("amount_fen")
-            )
-        ).order_by("paid_on", "id")
-    )
-    terms = _Terms()
-    applied: dict[int, int] = {}
-    for payment in payments:
-        if Payment.objects.filter(reverses=payment).exists():  # reversed while we waited for the lock
-            continue
-        used = _allocate(
-            payment=payment, budget_fen=payment.amount_fen - payment.allocated_fen, on=payment.paid_on,
-            region=region, terms=terms,
-        )
-        if used:
-            applied[payment.pk] = used
-    return applied
-
-
 @transaction.atomic
 def payer_credit_apply(*, actor, payer_type: str, payer_id: int) -> int:
     """Apply earlier payments' unallocated credit to open bills (module doc)."""
     kind = _payer_type(payer_type)
     region = _payer_region(kind, payer_id)
     grant = _staff_grant(actor, Perm.CONTRIBUTION_WRITE, region)
-    applied = _credit_apply(kind, int(payer_id), region)
+    applied = _credit_apply_payers([(kind.value, int(payer_id))])
     total = sum(applied.values())
     if total:
         audit_record(
@@ -699,10 +672,7 @@ def bills_release_overpayment(*, period: int, run_id: int) -> dict[str, int]:
         bill.updated_at = now
         bill.save(update_fields=["paid_fen", "status", "updated_at"])
         payers.add((bill.payer_type, bill.payer_id))
-    reapplied = 0
-    for payer_type, payer_id in sorted(payers):
-        kind = PayerType(payer_type)
-        reapplied += sum(_credit_apply(kind, payer_id, _payer_region(kind, payer_id)).values())
+    reapplied = sum(_credit_apply_payers(sorted(payers)).values())
     totals = {"bills": len(over), "released_fen": released, "reapplied_fen": reapplied}
     if released:
         audit_record(
@@ -736,10 +706,7 @@ def credits_apply_after_assessment(*, period: int, run_id: int) -> dict[str, int
         .filter(~Exists(undone), Exists(open_bill))
         .values_list("payer_type", "payer_id")
     ))
-    terms = _Terms()
-    applied: dict[int, int] = {}
-    for start in range(0, len(payers), CHUNK_ROWS):
-        applied.update(_credit_apply_chunk(payers[start:start + CHUNK_ROWS], terms=terms))
+    applied = _credit_apply_payers(payers)
     totals = {"payers": len(payers), "payments": len(applied), "applied_fen": sum(applied.values())}
     if totals["applied_fen"]:
         audit_record(
@@ -749,8 +716,20 @@ def credits_apply_after_assessment(*, period: int, run_id: int) -> dict[str, int
     return totals
 
 
+def _credit_apply_payers(payers: list[tuple[str, int]]) -> dict[int, int]:
+    """Apply the unallocated credit of these payers (payer type, id) to their open items,
+    each payer's payments oldest first (paid on, id), each on the day its money arrived;
+    {payment id: fen used}. In chunks of about CHUNK_ROWS payers (see "allocation in bulk");
+    one payer (``payer_credit_apply``) is a chunk of one."""
+    terms = _Terms()
+    applied: dict[int, int] = {}
+    for start in range(0, len(payers), CHUNK_ROWS):
+        applied.update(_credit_apply_chunk(payers[start : start + CHUNK_ROWS], terms=terms))
+    return applied
+
+
 def _credit_apply_chunk(payers: list[tuple[str, int]], *, terms: _Terms) -> dict[int, int]:
-    """``_credit_apply`` for a chunk of payers at once; {payment id: fen used}."""
+    """The credit of a chunk of payers at once; {payment id: fen used}."""
     rows = [
         row
         for of_payers in _per_payer_type(payers)

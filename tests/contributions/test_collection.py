@@ -845,7 +845,7 @@ def test_credit_at_assessment_charges_no_late_fee_on_a_bill_due_after_the_money_
 
 @pytest.mark.parametrize("late", [False, True], ids=["money-before-due", "money-after-due"])
 def test_credit_after_assessment_applies_as_payer_credit_apply_does(system, payers, late):
-    """The bulk credit path against ``payer_credit_apply`` (the ``_credit_apply`` path) on the
+    """The bulk credit path against ``payer_credit_apply`` (a chunk of one payer each) on the
     same books: several payments with credit per payer, a named period, an open late fee,
     money that came before the bills fell due — or after, for a period assessed late, when
     the late fee runs to the day the money came, as for any credit."""
